@@ -1,0 +1,54 @@
+# nianbao: every install step lives here, so a fresh machine needs nothing done by hand.
+#   make demo   run the whole job end to end on the bundled sandbox
+#   make test   run the test suite (installs first if needed)
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+# Debian packages: chromium renders JavaScript pages, LibreOffice reads/writes DOC and WPS,
+# poppler-utils and wget are the peers `make bench` measures against, the CJK font draws text.
+APT_PACKAGES ?= chromium libreoffice-writer-nogui libreoffice-calc-nogui poppler-utils \
+                fonts-wqy-zenhei wget redis-server
+# Set NIANBAO_NO_APT=1 to skip apt-get (then install those packages yourself).
+NIANBAO_NO_APT ?=
+
+.PHONY: install system-deps test demo bench lint clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@$(MAKE) --no-print-directory system-deps
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev,replay,ui]'
+	@touch $(STAMP)
+
+system-deps:
+	@missing=""; for p in $(APT_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ -n "$(NIANBAO_NO_APT)" ]; then echo "NIANBAO_NO_APT set; not installing:$$missing"; exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then SUDO=""; elif command -v sudo >/dev/null; then SUDO="sudo"; \
+	else echo "not root and no sudo: please install:$$missing" >&2; exit 1; fi; \
+	echo "apt-get install:$$missing"; \
+	$$SUDO apt-get -o DPkg::Lock::Timeout=600 update -qq && \
+	DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends -o DPkg::Lock::Timeout=600 $$missing
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+demo: $(STAMP)
+	$(BIN)/nianbao demo
+
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+lint: $(STAMP)
+	$(BIN)/ruff check crawler archive parsers catalog nianbao sandbox bench tests
+	$(BIN)/mypy crawler archive parsers catalog nianbao sandbox
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache

@@ -1,0 +1,1 @@
+"""The SQLite catalog: registries, captures, documents, reports, deadline rules and status."""
