@@ -1,0 +1,183 @@
+"""Read what the archive wrote: records of a file or a data directory, one record by offset,
+and the HTTP payload decoded for reading (what the parser stage wants).
+
+Built on warcio's ``ArchiveIterator``; this module only adds positions, a small record value
+type, content-decoding and revisit resolution.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from warcio.archiveiterator import ArchiveIterator
+from warcio.exceptions import ArchiveLoadFailed
+
+from archive.files import closed_warcs
+
+
+@dataclass
+class ArchivedRecord:
+    """One WARC record with its position. ``payload`` is the block after any HTTP headers, as
+    stored (content encoding kept); empty when read with ``with_payload=False``."""
+
+    path: Path
+    offset: int
+    length: int
+    rec_type: str
+    warc_headers: list[tuple[str, str]]
+    http_protocol: str | None = None
+    http_status: int | None = None
+    http_headers: list[tuple[str, str]] = field(default_factory=list)
+    payload: bytes = b""
+
+    def header(self, name: str) -> str | None:
+        """A WARC header's value (case-insensitive), or None."""
+        lname = name.lower()
+        return next((v for k, v in self.warc_headers if k.lower() == lname), None)
+
+    def http_header(self, name: str) -> str | None:
+        """An HTTP header's value (case-insensitive; first of several), or None."""
+        lname = name.lower()
+        return next((v for k, v in self.http_headers if k.lower() == lname), None)
+
+    @property
+    def record_id(self) -> str:
+        return self.header("WARC-Record-ID") or ""
+
+    @property
+    def target_uri(self) -> str | None:
+        return self.header("WARC-Target-URI")
+
+    @property
+    def date(self) -> str:
+        return self.header("WARC-Date") or ""
+
+    @property
+    def location(self) -> str:
+        """``FILE#OFFSET``, the form ``nianbao archive show`` accepts."""
+        return f"{self.path.name}#{self.offset}"
+
+    def decoded_payload(self) -> bytes:
+        """The payload with its HTTP ``Content-Encoding`` undone (gzip, deflate, br)."""
+        encoding = ",".join(v for k, v in self.http_headers if k.lower() == "content-encoding")
+        return decode_content(self.payload, encoding, source=f"{self.location}")
+
+
+def _to_record(path: Path, it: ArchiveIterator, rec, with_payload: bool) -> ArchivedRecord:
+    payload = rec.raw_stream.read() if with_payload else b""
+    http = rec.http_headers
+    status = None
+    protocol = None
+    headers: list[tuple[str, str]] = []
+    if http is not None and rec.rec_type in ("response", "revisit", "request"):
+        headers = list(http.headers)
+        protocol = http.protocol
+        if rec.rec_type != "request":
+            try:
+                status = int(http.get_statuscode())
+            except (TypeError, ValueError):
+                status = None
+    offset_length = (it.get_record_offset(), it.get_record_length())
+    return ArchivedRecord(path=path, offset=offset_length[0], length=offset_length[1],
+                          rec_type=rec.rec_type, warc_headers=list(rec.rec_headers.headers),
+                          http_protocol=protocol, http_status=status, http_headers=headers,
+                          payload=payload)
+
+
+def iter_records(path: Path, *, with_payload: bool = True) -> Iterator[ArchivedRecord]:
+    """Every record of one WARC file, in order, with offset and length."""
+    path = Path(path)
+    try:
+        with open(path, "rb") as fh:
+            it = ArchiveIterator(fh, ensure_http_headers=False)
+            for rec in it:
+                yield _to_record(path, it, rec, with_payload)
+    except ArchiveLoadFailed as exc:
+        raise ValueError(f"{path}: not a readable WARC file ({exc})") from exc
+
+
+def iter_data_dir(data_dir: Path, *, with_payload: bool = True) -> Iterator[ArchivedRecord]:
+    """Every record of every closed WARC in a data directory, oldest file first."""
+    for path in closed_warcs(data_dir):
+        yield from iter_records(path, with_payload=with_payload)
+
+
+def read_record(path: Path, offset: int) -> ArchivedRecord:
+    """The record starting at byte ``offset`` of ``path`` (as CDXJ and RecordLocation give)."""
+    path = Path(path)
+    with open(path, "rb") as fh:
+        fh.seek(offset)
+        try:
+            it = ArchiveIterator(fh, ensure_http_headers=False)
+            rec = next(iter(it), None)
+            if rec is None:
+                raise ValueError(f"{path}#{offset}: no WARC record at this offset")
+            result = _to_record(path, it, rec, True)
+        except ArchiveLoadFailed as exc:
+            raise ValueError(f"{path}#{offset}: no readable WARC record here ({exc})") from exc
+    result.offset += offset  # the iterator counts from where it started
+    return result
+
+
+def resolve_payload(data_dir: Path, record: ArchivedRecord) -> ArchivedRecord:
+    """For an identical-payload revisit, the original record holding the bytes; else ``record``.
+
+    Looks the digest up in the dedup index, so it works across files and crawls.
+    """
+    if record.rec_type != "revisit" or not record.header("WARC-Payload-Digest"):
+        return record
+    from archive.dedup import DedupIndex, index_path
+
+    index = DedupIndex(index_path(data_dir))
+    try:
+        original = index.lookup(record.header("WARC-Payload-Digest") or "")
+    finally:
+        index.close()
+    if original is None or not original.filename:
+        raise ValueError(f"{record.location}: revisit of {record.header('WARC-Refers-To')} but "
+                         "the original is not in the dedup index (run `nianbao archive index`)")
+    return read_record(Path(data_dir) / "warcs" / original.filename, original.offset)
+
+
+def decode_content(data: bytes, content_encoding: str | None, *, source: str = "payload") -> bytes:
+    """Undo HTTP content codings, last applied first. Unknown codings raise ``ValueError``."""
+    codings = [c.strip().lower() for c in (content_encoding or "").split(",") if c.strip()]
+    for coding in reversed(codings):
+        if coding in ("identity", ""):
+            continue
+        try:
+            if coding in ("gzip", "x-gzip"):
+                data = _gunzip_all(data)
+            elif coding == "deflate":
+                try:
+                    data = zlib.decompress(data)
+                except zlib.error:  # servers often send raw deflate without the zlib wrapper
+                    data = zlib.decompress(data, -zlib.MAX_WBITS)
+            elif coding == "br":
+                import brotli
+
+                data = brotli.decompress(data)
+            else:
+                raise ValueError(f"{source}: unsupported Content-Encoding {coding!r}")
+        except (zlib.error, OSError, EOFError) as exc:
+            raise ValueError(f"{source}: body is not valid {coding} ({exc})") from exc
+        except Exception as exc:  # brotli.error has no stable import path across bindings
+            if isinstance(exc, ValueError):
+                raise
+            raise ValueError(f"{source}: body is not valid {coding} ({exc})") from exc
+    return data
+
+
+def _gunzip_all(data: bytes) -> bytes:
+    """gzip with possibly several members (RFC 1952 allows it)."""
+    out = bytearray()
+    while data:
+        d = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        out += d.decompress(data)
+        if not d.eof:
+            raise zlib.error("truncated gzip stream")
+        data = d.unused_data
+    return bytes(out)
