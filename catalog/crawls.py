@@ -1,0 +1,151 @@
+"""Crawl reports and registries into the catalog: ``crawls``, ``crawl_seeds``, ``agencies``,
+``regions``.
+
+The crawler leaves ``data/crawls/<id>/report.json`` (Heritrix's seeds report, in JSON); its
+per-seed coverage is what lets the status stage tell *missing* (a complete crawl of a reachable
+site found nothing) from *unverified* (challenged, blocked, unreachable, cut short).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import logging
+from pathlib import Path
+
+import sqlite_utils
+
+from catalog.registry import Agency, RegistryError, load_registry
+
+log = logging.getLogger(__name__)
+
+AREACODES = Path(__file__).resolve().parent.parent / "parsers" / "data" / "areacodes.csv"
+LEVELS = {"省级": "province", "地级": "prefecture", "县级": "county"}
+COMPLETE_STATES = ("complete", "completed", "ok", "done", "finished")
+
+
+def load_agencies(db: sqlite_utils.Database, agencies: list[Agency], registry: str) -> int:
+    db["agencies"].upsert_all(
+        (
+            {
+                "agency_id": a.agency_id,
+                "name": a.name,
+                "region_code": a.region_code,
+                "level": a.level,
+                "kind": a.kind,
+                "portal_url": a.portal_url,
+                "report_url": a.report_url,
+                "render": a.render,
+                "since": a.since,
+                "registry": registry,
+            }
+            for a in agencies
+        ),
+        pk="agency_id",
+    )
+    return len(agencies)
+
+
+def load_registry_file(db: sqlite_utils.Database, path: Path) -> int:
+    """Add or update the agencies of a registry CSV (errors name file and line)."""
+    return load_agencies(db, load_registry(path), str(path))
+
+
+def load_regions(db: sqlite_utils.Database, path: Path = AREACODES) -> int:
+    """The division codes 1981–2024 (CC0, parsers/data/areacodes.csv), once."""
+    if db["regions"].count:
+        return 0
+    rows = []
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        for rec in csv.DictReader(fh):
+            code = rec["代码"]
+            rows.append(
+                {
+                    "code": code,
+                    "name": rec["名称"],
+                    "level": LEVELS.get(rec["级别"], rec["级别"]),
+                    "province": rec["一级行政区"],
+                    "prefecture": rec["二级行政区"],
+                    "status": "in_use" if rec["状态"] == "在用" else "retired",
+                    "first_year": int(rec["启用时间"]) if rec["启用时间"] else None,
+                    "last_year": int(rec["变更/弃用时间"]) if rec["变更/弃用时间"] else None,
+                    "successor": rec["新代码"] or None,
+                }
+            )
+    # a code can be reused after retirement: keep the latest use of each code
+    latest: dict[str, dict] = {}
+    for row in rows:
+        prev = latest.get(row["code"])
+        if prev is None or (row["first_year"] or 0) >= (prev["first_year"] or 0):
+            latest[row["code"]] = row
+    db["regions"].insert_all(latest.values(), pk="code", replace=True)
+    return len(latest)
+
+
+def _seed_complete(seed: dict) -> bool:
+    if "complete" in seed:
+        return bool(seed["complete"])
+    return str(seed.get("status", "")).lower() in COMPLETE_STATES
+
+
+def load_crawl_reports(db: sqlite_utils.Database, data_dir: Path) -> int:
+    """Read every ``crawls/*/report.json``; returns how many crawls were (re)loaded."""
+    load_regions(db)
+    loaded = 0
+    known = {r["report_path"]: r["report_mtime"] for r in db.query(
+        "select report_path, report_mtime from crawls")}
+    for path in sorted(Path(data_dir).glob("crawls/*/report.json")):
+        mtime = path.stat().st_mtime
+        if known.get(str(path)) == mtime:
+            continue
+        try:
+            report = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            log.error("%s: unreadable crawl report (%s); its crawl is not counted", path, exc)
+            continue
+        crawl_id = str(report.get("crawl_id") or path.parent.name)
+        registry = report.get("registry")
+        if registry and Path(registry).exists():
+            try:
+                load_registry_file(db, Path(registry))
+            except RegistryError as exc:
+                log.error("%s", exc)
+        finished = report.get("finished") or report.get("ended")
+        db["crawls"].upsert(
+            {
+                "crawl_id": crawl_id,
+                "started": report.get("started"),
+                "finished": finished,
+                "status": report.get("status"),
+                "stop_reason": report.get("stop_reason") or report.get("limit"),
+                "registry": registry,
+                "report_path": str(path),
+                "report_mtime": mtime,
+                "warc_files": json.dumps(report.get("warc_files") or []),
+            },
+            pk="crawl_id",
+        )
+        seeds = report.get("seeds") or []
+        if isinstance(seeds, dict):
+            seeds = [dict(v, agency_id=k) for k, v in seeds.items()]
+        db["crawl_seeds"].upsert_all(
+            (
+                {
+                    "crawl_id": crawl_id,
+                    "agency_id": s.get("agency_id"),
+                    "crawled_at": s.get("finished") or finished or report.get("started"),
+                    "status": s.get("status"),
+                    "complete": int(_seed_complete(s)),
+                    "reason": s.get("reason") or s.get("stop_reason"),
+                    "pages": s.get("pages"),
+                    "report_pages": s.get("report_pages"),
+                    "attachments": s.get("attachments"),
+                    "response_classes": json.dumps(s.get("response_classes") or {}),
+                }
+                for s in seeds
+                if s.get("agency_id")
+            ),
+            pk=("crawl_id", "agency_id"),
+        )
+        loaded += 1
+    return loaded

@@ -1,0 +1,221 @@
+"""The catalog database: opening it, and its schema as sqlite-utils migrations.
+
+One SQLite file (``data/catalog.db``) in WAL mode, so a crawl or an indexer can write while
+watchdogs read it in Datasette. The schema grows only by appending migrations below; a
+database made by an older nianbao is brought up to date on open.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import sqlite_utils
+from sqlite_utils import Migrations
+
+CATALOG_FILENAME = "catalog.db"
+
+migrations = Migrations("nianbao.catalog")
+
+
+def catalog_path(data_dir: Path) -> Path:
+    return Path(data_dir) / CATALOG_FILENAME
+
+
+def open_catalog(data_dir: Path, *, read_only: bool = False) -> sqlite_utils.Database:
+    """Open (creating and migrating if needed) the catalog of a data directory."""
+    path = catalog_path(data_dir)
+    if read_only:
+        import sqlite3
+
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        return sqlite_utils.Database(conn)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    db = sqlite_utils.Database(path)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA busy_timeout=30000")
+    db.execute("PRAGMA foreign_keys=ON")
+    migrations.apply(db)
+    return db
+
+
+@migrations()
+def m001_initial(db: sqlite_utils.Database) -> None:
+    db["regions"].create(
+        {
+            "code": str,
+            "name": str,
+            "level": str,
+            "province": str,
+            "prefecture": str,
+            "status": str,
+            "first_year": int,
+            "last_year": int,
+            "successor": str,
+        },
+        pk="code",
+    )
+    db["agencies"].create(
+        {
+            "agency_id": str,
+            "name": str,
+            "region_code": str,
+            "level": str,
+            "kind": str,
+            "portal_url": str,
+            "report_url": str,
+            "render": str,
+            "since": int,
+            "registry": str,
+        },
+        pk="agency_id",
+    )
+    db["agencies"].create_index(["region_code"])
+    db["crawls"].create(
+        {
+            "crawl_id": str,
+            "started": str,
+            "finished": str,
+            "status": str,
+            "stop_reason": str,
+            "registry": str,
+            "report_path": str,
+            "report_mtime": float,
+            "warc_files": str,  # JSON list
+        },
+        pk="crawl_id",
+    )
+    db["crawl_seeds"].create(
+        {
+            "crawl_id": str,
+            "agency_id": str,
+            "crawled_at": str,
+            "status": str,
+            "complete": int,
+            "reason": str,
+            "pages": int,
+            "report_pages": int,
+            "attachments": int,
+            "response_classes": str,  # JSON object
+        },
+        pk=("crawl_id", "agency_id"),
+    )
+    db["warc_files"].create(
+        {"filename": str, "size": int, "mtime": float, "records": int, "indexed_at": str},
+        pk="filename",
+    )
+    db["captures"].create(
+        {
+            "record_id": str,
+            "url": str,
+            "host": str,
+            "captured_at": str,
+            "record_type": str,
+            "status": int,
+            "mime": str,
+            "response_class": str,
+            "digest": str,
+            "warc_file": str,
+            "offset": int,
+            "length": int,
+            "crawl_id": str,
+            "agency_id": str,
+            "via": str,
+            "hops": int,
+            "role": str,  # page | list | attachment | robots | other (from crawl metadata)
+            "truncated": str,
+        },
+        pk="record_id",
+    )
+    db["captures"].create_index(["url"])
+    db["captures"].create_index(["digest"])
+    db["captures"].create_index(["agency_id", "captured_at"])
+    db["documents"].create(
+        {
+            "digest": str,
+            "format": str,
+            "is_report": int,
+            "kind": str,
+            "title": str,
+            "text": str,
+            "needs_ocr": int,
+            "warnings": str,  # JSON list
+            "parsed": str,  # JSON: the whole parser output less text
+            "parser_version": str,
+        },
+        pk="digest",
+    )
+    db["reports"].create(
+        {
+            "report_id": str,
+            "agency_id": str,
+            "year": int,
+            "title": str,
+            "kind": str,
+            "template": str,
+            "agency_name": str,
+            "region_code": str,
+            "published": str,
+            "published_source": str,
+            "published_evidence": str,
+            "first_seen": str,
+            "last_seen": str,
+            "url": str,
+            "digest": str,
+            "record_id": str,
+            "attachments": str,  # JSON list of {url, digest, record_id}
+            "withdrawn": int,
+            "changed": int,
+            "changes": str,  # JSON
+        },
+        pk="report_id",
+    )
+    db["reports"].create_index(["agency_id", "year"])
+    db["report_tables"].create(
+        {
+            "report_id": str,
+            "table_name": str,
+            "row_key": str,
+            "column_key": str,
+            "value": float,
+        },
+        pk=("report_id", "table_name", "row_key", "column_key"),
+    )
+    db["report_checks"].create(
+        {"report_id": str, "rule": str, "ok": int, "details": str},
+        pk=("report_id", "rule"),
+    )
+    db["expectations"].create(
+        {
+            "agency_id": str,
+            "year": int,
+            "deadline": str,
+            "rule_id": str,
+            "rule_source": str,
+        },
+        pk=("agency_id", "year"),
+    )
+    db["status"].create(
+        {
+            "agency_id": str,
+            "year": int,
+            "as_of": str,
+            "status": str,
+            "days_late": int,
+            "deadline": str,
+            "published": str,
+            "published_source": str,
+            "date_basis": str,
+            "first_seen": str,
+            "url": str,
+            "report_id": str,
+            "evidence": str,  # JSON list of {warc_file, offset, record_id, url, captured_at}
+            "flags": str,  # JSON list
+            "reason": str,
+        },
+        pk=("agency_id", "year"),
+    )
+    db["status"].create_index(["status"])
+    db["status"].create_index(["year"])
+    # Full-text search over report titles and document text (FTS5, kept in sync by triggers).
+    db["documents"].enable_fts(["title", "text"], fts_version="FTS5", create_triggers=True)
+    db["reports"].enable_fts(["title", "agency_name"], fts_version="FTS5", create_triggers=True)

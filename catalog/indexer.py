@@ -1,0 +1,444 @@
+"""``nianbao index``: from the WARCs of a data directory to the catalog.
+
+Three passes, each incremental:
+
+1. *captures*: every response, revisit and resource record of every closed WARC not yet
+   indexed (a file is re-read only when its size or mtime changed), joined with the crawler's
+   metadata record for the same exchange (agency, role, via, hops, response class);
+2. *documents*: every distinct payload digest of a 200 response that looks like a document is
+   parsed once with :mod:`parsers` (``--reparse`` parses them all again after a parser upgrade);
+3. *reports*: documents the parser calls annual reports are attributed to a registry agency
+   and a year, and merged with their captures (first/last seen, attachments, changes).
+
+Re-running on unchanged archives reads no WARC and parses nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import sqlite_utils
+
+from archive.files import closed_warcs
+from archive.reader import ArchivedRecord, iter_records, read_record, resolve_payload
+from catalog.attribution import Attributor
+from catalog.db import open_catalog
+
+log = logging.getLogger(__name__)
+
+PARSER_VERSION_KEY = "parser_version"
+DOCUMENT_MIME_HINTS = (
+    "html",
+    "pdf",
+    "msword",
+    "officedocument",
+    "ms-excel",
+    "wps",
+    "ofd",
+    "octet-stream",
+    "text/plain",
+)
+DOCUMENT_EXTENSIONS = (".pdf", ".doc", ".docx", ".wps", ".xls", ".xlsx", ".ofd", ".htm", ".html",
+                       ".shtml", ".jhtml")
+
+
+@dataclass
+class IndexStats:
+    warc_files: int = 0
+    crawls: int = 0
+    records: int = 0
+    captures: int = 0
+    documents_parsed: int = 0
+    reports: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def parser_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("nianbao")
+    except PackageNotFoundError:  # running from a source tree without install
+        return "0+unknown"
+
+
+def index_data_dir(data_dir: Path, *, reparse: bool = False) -> IndexStats:
+    """Bring the catalog of ``data_dir`` up to date with its WARCs and crawl reports."""
+    data_dir = Path(data_dir)
+    db = open_catalog(data_dir)
+    stats = IndexStats()
+    from catalog.crawls import load_crawl_reports
+
+    stats.crawls = load_crawl_reports(db, data_dir)
+    for path in closed_warcs(data_dir):
+        st = path.stat()
+        row = _get(db, "warc_files", path.name)
+        if row and row["size"] == st.st_size and row["mtime"] == st.st_mtime:
+            continue
+        try:
+            n = _index_warc(db, path)
+        except ValueError as exc:  # a damaged file: say which, keep everything else
+            stats.errors.append(str(exc))
+            log.error("%s", exc)
+            continue
+        stats.warc_files += 1
+        stats.records += n
+        db["warc_files"].upsert(
+            {
+                "filename": path.name,
+                "size": st.st_size,
+                "mtime": st.st_mtime,
+                "records": n,
+                "indexed_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            },
+            pk="filename",
+        )
+    stats.captures = db["captures"].count
+    stats.documents_parsed = _parse_documents(db, data_dir, reparse=reparse, errors=stats.errors)
+    if stats.warc_files or stats.documents_parsed or reparse or stats.crawls:
+        stats.reports = build_reports(db)
+        db.execute("delete from status")  # stale now: recomputed on the next status query
+        db.conn.commit()
+    else:
+        stats.reports = db["reports"].count
+    return stats
+
+
+def _get(db: sqlite_utils.Database, table: str, pk: str) -> dict | None:
+    try:
+        return db[table].get(pk)
+    except sqlite_utils.db.NotFoundError:
+        return None
+
+
+# -- pass 1: captures ------------------------------------------------------------------------
+
+
+def parse_metadata_block(record: ArchivedRecord) -> dict[str, str]:
+    """The crawler's metadata record: JSON, or WARC ``application/warc-fields`` lines."""
+    text = record.payload.decode("utf-8", "replace")
+    content_type = (record.header("Content-Type") or "").lower()
+    if "json" in content_type or text.lstrip().startswith("{"):
+        try:
+            value = json.loads(text)
+            return {str(k): v if isinstance(v, str) else json.dumps(v, ensure_ascii=False)
+                    for k, v in value.items()}
+        except (ValueError, AttributeError):
+            pass
+    fields: dict[str, str] = {}
+    for line in text.splitlines():
+        if ":" in line:
+            key, _, value = line.partition(":")
+            fields.setdefault(key.strip(), value.strip())
+    return fields
+
+
+def _iter_capture_rows(path: Path) -> Iterator[dict]:
+    pending: dict[str, dict] = {}
+    meta_by_target: dict[str, dict[str, str]] = {}
+    for rec in iter_records(path, with_payload=True):
+        if rec.rec_type in ("response", "revisit", "resource", "conversion"):
+            url = rec.target_uri or ""
+            digest = rec.header("WARC-Payload-Digest") or rec.header("WARC-Block-Digest") or ""
+            mime = (rec.http_header("Content-Type") if rec.http_headers
+                    else rec.header("Content-Type")) or ""
+            pending[rec.record_id] = {
+                "record_id": rec.record_id,
+                "url": url,
+                "host": (urlsplit(url).hostname or "").lower(),
+                "captured_at": rec.date,
+                "record_type": rec.rec_type,
+                "status": rec.http_status,
+                "mime": mime.split(";")[0].strip().lower(),
+                "digest": digest,
+                "warc_file": path.name,
+                "offset": rec.offset,
+                "length": rec.length,
+                "truncated": rec.header("WARC-Truncated"),
+            }
+        elif rec.rec_type == "metadata":
+            refers = rec.header("WARC-Concurrent-To") or rec.header("WARC-Refers-To") or ""
+            meta_by_target[refers] = parse_metadata_block(rec)
+    for record_id, row in pending.items():
+        meta = meta_by_target.get(record_id, {})
+        row.update(
+            {
+                "crawl_id": meta.get("crawl_id") or meta.get("crawl-id"),
+                "agency_id": meta.get("agency_id") or meta.get("agency-id"),
+                "via": meta.get("via") or meta.get("referrer"),
+                "hops": _int(meta.get("hops")),
+                "role": meta.get("role") or meta.get("kind"),
+                "response_class": meta.get("response_class") or meta.get("response-class"),
+            }
+        )
+        yield row
+
+
+def _int(value: object) -> int | None:
+    try:
+        return int(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+
+
+def _index_warc(db: sqlite_utils.Database, path: Path) -> int:
+    rows = list(_iter_capture_rows(path))
+    with db.conn:
+        db["captures"].upsert_all(rows, pk="record_id")
+    return len(rows)
+
+
+# -- pass 2: documents -----------------------------------------------------------------------
+
+
+def looks_like_document(url: str, mime: str, role: str | None) -> bool:
+    if role in ("attachment", "page", "report"):
+        return True
+    path = urlsplit(url).path.lower()
+    if path.endswith("robots.txt"):
+        return False
+    return any(h in mime for h in DOCUMENT_MIME_HINTS) or path.endswith(DOCUMENT_EXTENSIONS)
+
+
+def _parse_documents(
+    db: sqlite_utils.Database, data_dir: Path, *, reparse: bool, errors: list[str]
+) -> int:
+    from parsers.report import parse_document
+
+    version = parser_version()
+    done: set[str] = set()
+    if not reparse:
+        done = {r["digest"] for r in db.query("select digest from documents")}
+    todo: dict[str, dict] = {}
+    for cap in db.query(
+        "select * from captures where status = 200 and record_type in ('response', 'revisit') "
+        "and digest != '' order by captured_at"
+    ):
+        if cap["digest"] in done or cap["digest"] in todo:
+            continue
+        if looks_like_document(cap["url"], cap["mime"] or "", cap["role"]):
+            todo[cap["digest"]] = cap
+    parsed = 0
+    for digest, cap in todo.items():
+        row = {"digest": digest, "parser_version": version}
+        try:
+            record = read_record(data_dir / "warcs" / cap["warc_file"], cap["offset"])
+            record = resolve_payload(data_dir, record)
+            body = record.decoded_payload()
+            headers = {k: v for k, v in record.http_headers}
+            result = parse_document(
+                body,
+                url=cap["url"],
+                content_type=record.http_header("Content-Type"),
+                headers=headers,
+            )
+        except Exception as exc:  # one bad record must not stop the index; say which
+            message = f"{cap['warc_file']}#{cap['offset']} ({cap['url']}): cannot parse: {exc}"
+            errors.append(message)
+            log.warning("%s", message)
+            row.update({"format": "unknown", "is_report": 0, "kind": "other", "title": None,
+                        "text": "", "needs_ocr": 0, "warnings": json.dumps([message]),
+                        "parsed": "{}"})
+        else:
+            text = result.get("text") or ""
+            rest = {k: v for k, v in result.items() if k != "text"}
+            row.update(
+                {
+                    "format": result.get("format"),
+                    "is_report": int(bool(result.get("is_report"))),
+                    "kind": result.get("kind"),
+                    "title": result.get("title"),
+                    "text": text,
+                    "needs_ocr": int(bool(result.get("needs_ocr"))),
+                    "warnings": json.dumps(result.get("warnings") or [], ensure_ascii=False),
+                    "parsed": json.dumps(rest, ensure_ascii=False, default=str),
+                }
+            )
+        db["documents"].upsert(row, pk="digest")
+        parsed += 1
+    return parsed
+
+
+# -- pass 3: reports -------------------------------------------------------------------------
+
+
+def build_reports(db: sqlite_utils.Database) -> int:
+    """Rebuild ``reports``, ``report_tables`` and ``report_checks`` from captures + documents.
+
+    Derived entirely from the two tables below it, so it is cheap to redo after any change.
+    """
+    attributor = Attributor.from_db(db)
+    groups: dict[tuple[str, int], list[dict]] = defaultdict(list)
+    docs: dict[str, dict] = {}
+    for row in db.query(
+        "select c.*, d.kind as doc_kind, d.parsed as parsed, d.title as doc_title "
+        "from captures c join documents d on d.digest = c.digest "
+        "where d.is_report = 1 and d.kind = 'annual_report' order by c.captured_at"
+    ):
+        parsed = json.loads(row["parsed"] or "{}")
+        year = parsed.get("year")
+        agency_id = attributor.attribute(
+            host=row["host"],
+            parsed_agency=parsed.get("agency"),
+            region_code=parsed.get("region_code"),
+            crawl_agency=row["agency_id"],
+        )
+        if not year or not agency_id:
+            continue
+        groups[(agency_id, int(year))].append(row)
+        docs[row["digest"]] = parsed
+    with db.conn:
+        for table in ("reports", "report_tables", "report_checks"):
+            db.execute(f"delete from {table}")
+        for (agency_id, year), caps in groups.items():
+            _write_report(db, agency_id, year, caps, docs)
+    _mark_withdrawn(db)
+    return db["reports"].count
+
+
+def _richness(parsed: dict) -> tuple[int, int]:
+    tables = parsed.get("tables") or {}
+    cells = sum(
+        1 for rows in (tables.get("t3") or {}).values() for v in (rows or {}).values()
+        if v is not None
+    )
+    return (cells, 1 if parsed.get("published") else 0)
+
+
+def _write_report(db, agency_id: str, year: int, caps: list[dict], docs: dict[str, dict]) -> None:
+    report_id = f"{agency_id}:{year}"
+    pages = [c for c in caps if (c["mime"] or "").startswith("text/html")]
+    primary = pages[0] if pages else caps[0]
+    best = max(caps, key=lambda c: _richness(docs[c["digest"]]))
+    best_doc = docs[best["digest"]]
+    dated = next(
+        (docs[c["digest"]] for c in [primary, *caps] if docs[c["digest"]].get("published")),
+        best_doc,
+    )
+    attachments = [
+        {"url": c["url"], "digest": c["digest"], "record_id": c["record_id"]}
+        for c in caps
+        if c is not primary and c["url"] != primary["url"]
+    ]
+    by_url: dict[str, set[str]] = defaultdict(set)
+    for c in caps:
+        by_url[c["url"]].add(c["digest"])
+    changes = _changes(caps, docs)
+    db["reports"].insert(
+        {
+            "report_id": report_id,
+            "agency_id": agency_id,
+            "year": year,
+            "title": best_doc.get("title") or primary.get("doc_title"),
+            "kind": "annual_report",
+            "template": best_doc.get("template"),
+            "agency_name": best_doc.get("agency"),
+            "region_code": best_doc.get("region_code"),
+            "published": dated.get("published"),
+            "published_source": dated.get("published_source"),
+            "published_evidence": dated.get("published_evidence"),
+            "first_seen": min(c["captured_at"] for c in caps),
+            "last_seen": max(c["captured_at"] for c in caps),
+            "url": primary["url"],
+            "digest": primary["digest"],
+            "record_id": primary["record_id"],
+            "attachments": json.dumps(_dedupe(attachments), ensure_ascii=False),
+            "withdrawn": 0,
+            "changed": int(bool(changes)),
+            "changes": json.dumps(changes, ensure_ascii=False) if changes else None,
+        },
+        pk="report_id",
+    )
+    tables = best_doc.get("tables") or {}
+    rows = []
+    for table_name in ("t2", "t3", "t4"):
+        for row_key, columns in _flatten(tables.get(table_name) or {}):
+            for column_key, value in columns.items():
+                if isinstance(value, (int, float)):
+                    rows.append({"report_id": report_id, "table_name": table_name,
+                                 "row_key": row_key, "column_key": column_key, "value": value})
+    if rows:
+        db["report_tables"].insert_all(rows, pk=("report_id", "table_name", "row_key",
+                                                  "column_key"), replace=True)
+    checks = best_doc.get("checks") or {}
+    db["report_checks"].insert_all(
+        (
+            {"report_id": report_id, "rule": rule, "ok": int(bool((c or {}).get("ok"))),
+             "details": json.dumps(c, ensure_ascii=False, default=str)}
+            for rule, c in checks.items()
+            if isinstance(c, dict) and c.get("ok") is not None
+        ),
+        pk=("report_id", "rule"),
+        replace=True,
+    )
+
+
+def _flatten(table: dict) -> Iterable[tuple[str, dict]]:
+    for row_key, columns in table.items():
+        if isinstance(columns, dict):
+            yield row_key, columns
+
+
+def _dedupe(items: list[dict]) -> list[dict]:
+    seen: set[str] = set()
+    out = []
+    for item in items:
+        if item["url"] not in seen:
+            seen.add(item["url"])
+            out.append(item)
+    return out
+
+
+def _changes(caps: list[dict], docs: dict[str, dict]) -> list[dict]:
+    """For a URL captured with different payloads: which fields and table cells changed."""
+    out: list[dict] = []
+    by_url: dict[str, list[dict]] = defaultdict(list)
+    for c in caps:
+        by_url[c["url"]].append(c)
+    for url, series in by_url.items():
+        for before, after in zip(series, series[1:]):
+            if before["digest"] == after["digest"]:
+                continue
+            a, b = docs[before["digest"]], docs[after["digest"]]
+            fields = [k for k in ("title", "published", "agency", "year", "template")
+                      if a.get(k) != b.get(k)]
+            cells = _cell_diff(a.get("tables") or {}, b.get("tables") or {})
+            out.append({"url": url, "from": before["captured_at"], "to": after["captured_at"],
+                        "fields": fields, "cells": cells})
+    return out
+
+
+def _cell_diff(a: dict, b: dict) -> list[dict]:
+    diffs = []
+    for table_name in ("t2", "t3", "t4"):
+        ta, tb = a.get(table_name) or {}, b.get(table_name) or {}
+        for row_key in sorted(set(ta) | set(tb)):
+            ra, rb = ta.get(row_key) or {}, tb.get(row_key) or {}
+            if not isinstance(ra, dict) or not isinstance(rb, dict):
+                continue
+            for col in sorted(set(ra) | set(rb)):
+                if ra.get(col) != rb.get(col):
+                    diffs.append({"table": table_name, "row": row_key, "column": col,
+                                  "before": ra.get(col), "after": rb.get(col)})
+    return diffs
+
+
+def _mark_withdrawn(db: sqlite_utils.Database) -> None:
+    """A report is withdrawn when its page's latest capture says it is gone (404/410)."""
+    db.execute(
+        """
+        update reports set withdrawn = 1 where url in (
+          select c.url from captures c
+          where c.captured_at = (select max(c2.captured_at) from captures c2 where c2.url = c.url)
+            and c.status in (404, 410)
+        )
+        """
+    )
+    db.conn.commit()

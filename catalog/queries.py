@@ -1,0 +1,111 @@
+"""Questions people ask the catalog, answered once here and exposed by the CLI (and Datasette).
+
+``status_rows`` is the contract of ARCHITECTURE.md: one object per expected (agency, year).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import sqlite_utils
+
+from catalog.compute import compute_status
+
+
+def ensure_status(db: sqlite_utils.Database, as_of: dt.date, rules_file: Path | None = None) -> None:
+    """Compute status as of ``as_of`` unless the stored status already is (the indexer clears
+    it whenever reports change)."""
+    row = db.execute("select min(as_of), max(as_of), count(*) from status").fetchone()
+    if rules_file is not None or row[2] == 0 or row[0] != as_of.isoformat() or row[1] != row[0]:
+        compute_status(db, as_of=as_of, rules_file=rules_file)
+
+
+def status_rows(
+    db: sqlite_utils.Database,
+    *,
+    as_of: dt.date,
+    year: int | None = None,
+    region: str | None = None,
+    agency: str | None = None,
+    status: str | None = None,
+    rules_file: Path | None = None,
+) -> list[dict]:
+    """Status objects, filtered; ``region`` is a division-code prefix (``3208`` = a city and
+    everything under it)."""
+    ensure_status(db, as_of, rules_file)
+    where, params = ["1 = 1"], []
+    if year is not None:
+        where.append("s.year = ?")
+        params.append(year)
+    if region:
+        where.append("a.region_code like ?")
+        params.append(region.rstrip("0") + "%" if len(region) == 6 else region + "%")
+    if agency:
+        where.append("s.agency_id = ?")
+        params.append(agency)
+    if status:
+        where.append("s.status = ?")
+        params.append(status)
+    sql = (
+        "select s.*, a.name as agency_name, a.region_code, a.level, a.kind "
+        "from status s join agencies a on a.agency_id = s.agency_id "
+        f"where {' and '.join(where)} order by a.region_code, s.agency_id, s.year"
+    )
+    out = []
+    for row in db.query(sql, params):
+        evidence = json.loads(row["evidence"] or "[]")
+        out.append(
+            {
+                "agency_id": row["agency_id"],
+                "agency_name": row["agency_name"],
+                "region_code": row["region_code"],
+                "level": row["level"],
+                "kind": row["kind"],
+                "year": row["year"],
+                "status": row["status"],
+                "days_late": row["days_late"],
+                "deadline": row["deadline"],
+                "published": row["published"],
+                "published_source": row["published_source"],
+                "date_basis": row["date_basis"],
+                "first_seen": row["first_seen"],
+                "url": row["url"],
+                "evidence": evidence[0] if evidence else None,
+                "evidence_all": evidence,
+                "flags": json.loads(row["flags"] or "[]"),
+                "reason": row["reason"],
+            }
+        )
+    return out
+
+
+def report_detail(db: sqlite_utils.Database, agency_id: str, year: int) -> dict | None:
+    """Everything about one report: metadata, tables, checks, captures."""
+    try:
+        report = db["reports"].get(f"{agency_id}:{year}")
+    except sqlite_utils.db.NotFoundError:
+        return None
+    tables: dict[str, dict[str, dict[str, float]]] = {}
+    for r in db.query("select * from report_tables where report_id = ?", [report["report_id"]]):
+        value = r["value"]
+        tables.setdefault(r["table_name"], {}).setdefault(r["row_key"], {})[r["column_key"]] = (
+            int(value) if float(value).is_integer() else value
+        )
+    checks = {
+        r["rule"]: json.loads(r["details"] or "{}")
+        for r in db.query("select * from report_checks where report_id = ?", [report["report_id"]])
+    }
+    urls = [report["url"]] + [a["url"] for a in json.loads(report["attachments"] or "[]")]
+    marks = ",".join("?" * len(urls))
+    captures = list(
+        db.query(
+            "select url, captured_at, status, record_type, warc_file, offset, record_id, crawl_id "
+            f"from captures where url in ({marks}) order by captured_at",
+            urls,
+        )
+    )
+    return dict(report, attachments=json.loads(report["attachments"] or "[]"),
+                changes=json.loads(report["changes"] or "null"), tables=tables, checks=checks,
+                captures=captures)
