@@ -143,7 +143,12 @@ def parse_metadata_block(record: ArchivedRecord) -> dict[str, str]:
 def _iter_capture_rows(path: Path) -> Iterator[dict]:
     pending: dict[str, dict] = {}
     meta_by_target: dict[str, dict[str, str]] = {}
+    crawl_of_warcinfo: dict[str, str] = {}
     for rec in iter_records(path, with_payload=True):
+        if rec.rec_type == "warcinfo":
+            info = parse_metadata_block(rec)
+            crawl_of_warcinfo[rec.record_id] = info.get("crawl-id") or info.get("crawl_id") or ""
+            continue
         if rec.rec_type in ("response", "revisit", "resource", "conversion"):
             url = rec.target_uri or ""
             digest = rec.header("WARC-Payload-Digest") or rec.header("WARC-Block-Digest") or ""
@@ -162,6 +167,7 @@ def _iter_capture_rows(path: Path) -> Iterator[dict]:
                 "offset": rec.offset,
                 "length": rec.length,
                 "truncated": rec.header("WARC-Truncated"),
+                "crawl_id": crawl_of_warcinfo.get(rec.header("WARC-Warcinfo-ID") or ""),
             }
         elif rec.rec_type == "metadata":
             refers = rec.header("WARC-Concurrent-To") or rec.header("WARC-Refers-To") or ""
@@ -170,7 +176,7 @@ def _iter_capture_rows(path: Path) -> Iterator[dict]:
         meta = meta_by_target.get(record_id, {})
         row.update(
             {
-                "crawl_id": meta.get("crawl_id") or meta.get("crawl-id"),
+                "crawl_id": meta.get("crawl_id") or meta.get("crawl-id") or row["crawl_id"],
                 "agency_id": meta.get("agency_id") or meta.get("agency-id"),
                 "via": meta.get("via") or meta.get("referrer"),
                 "hops": _int(meta.get("hops")),

@@ -1,0 +1,5 @@
+"""``python -m nianbao``: the same as the ``nianbao`` command."""
+
+from nianbao.cli import main
+
+main()
