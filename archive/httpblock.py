@@ -94,7 +94,7 @@ def request_block(ex: Exchange) -> bytes:
     headers = list(ex.request_headers)
     if not any(name.lower() == "host" for name, _ in headers):
         headers.insert(0, ("Host", urlsplit(ex.url).netloc))
-    line = f"{ex.method.upper()} {request_target(ex.url)} {ex.http_version}\r\n"
+    line = f"{ex.method.upper()} {request_target(normalize_target_uri(ex.url))} {ex.http_version}\r\n"
     return line.encode("ascii", "replace") + _header_lines(headers) + b"\r\n" + bytes(ex.request_body)
 
 

@@ -30,6 +30,7 @@ class ArchivedRecord:
     warc_headers: list[tuple[str, str]]
     http_protocol: str | None = None
     http_status: int | None = None
+    http_statusline: str = ""
     http_headers: list[tuple[str, str]] = field(default_factory=list)
     payload: bytes = b""
 
@@ -71,10 +72,12 @@ def _to_record(path: Path, it: ArchiveIterator, rec, with_payload: bool) -> Arch
     http = rec.http_headers
     status = None
     protocol = None
+    statusline = ""
     headers: list[tuple[str, str]] = []
     if http is not None and rec.rec_type in ("response", "revisit", "request"):
         headers = list(http.headers)
         protocol = http.protocol
+        statusline = http.statusline or ""
         if rec.rec_type != "request":
             try:
                 status = int(http.get_statuscode())
@@ -83,7 +86,8 @@ def _to_record(path: Path, it: ArchiveIterator, rec, with_payload: bool) -> Arch
     offset_length = (it.get_record_offset(), it.get_record_length())
     return ArchivedRecord(path=path, offset=offset_length[0], length=offset_length[1],
                           rec_type=rec.rec_type, warc_headers=list(rec.rec_headers.headers),
-                          http_protocol=protocol, http_status=status, http_headers=headers,
+                          http_protocol=protocol, http_status=status, http_statusline=statusline,
+                          http_headers=headers,
                           payload=payload)
 
 
@@ -118,7 +122,6 @@ def read_record(path: Path, offset: int) -> ArchivedRecord:
             result = _to_record(path, it, rec, True)
         except ArchiveLoadFailed as exc:
             raise ValueError(f"{path}#{offset}: no readable WARC record here ({exc})") from exc
-    result.offset += offset  # the iterator counts from where it started
     return result
 
 

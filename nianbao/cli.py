@@ -19,6 +19,7 @@ COMMANDS: dict[str, str] = {
     "status": "nianbao.commands.catalog:status",
     "report": "nianbao.commands.catalog:report",
     "export": "nianbao.commands.catalog:export",
+    "archive": "nianbao.commands.archive:archive",
 }
 
 
