@@ -1,0 +1,321 @@
+"""PDF: text in reading order and tables from ruling lines, with pdfplumber (pypdf fallback).
+
+Why pdfplumber: its table finder works from the ruled lines reports are drawn with, which is
+the only evidence that separates digits of adjacent cells when the text layer runs them
+together. Pages are read one by one up to ``Limits.max_pages`` with the deadline checked in
+between; a single slow page is bounded by the isolated child process (see ``isolate.py``).
+
+What the reader does beyond pdfplumber:
+
+* cell rectangles are turned into an exact grid with spans (pdfplumber's own ``extract()``
+  leaves merged positions as None without saying from which side they are covered);
+* "frame" tables, boxes drawn around whole pages of prose by WPS/Word exports, are split: rows
+  that are one cell across the full width are prose, runs of real rows become tables;
+* a table that ends a page and one with the same columns that starts the next are one table;
+* wrapped prose lines are joined into paragraphs (a line reaching the right margin continues),
+  page numbers ("-1-", "第1页") are dropped.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from bisect import bisect_left
+from dataclasses import dataclass, field
+
+from parsers.formats.base import Deadline, ExtractedDocument, Limits, Table, failed
+from parsers.formats.grid import TableTooLarge, as_text, clean_cell, positioned_grid, trim
+from parsers.formats.textutil import clean_text, text_end_dates
+
+_EPS = 1.0
+
+
+@dataclass
+class _Block:
+    """A prose line or a table on one page, positioned for reading order."""
+
+    top: float
+    bottom: float
+    x0: float = 0.0
+    x1: float = 0.0
+    text: str = ""
+    table: Table | None = None
+    col_xs: list[float] = field(default_factory=list)
+
+
+def _count(values: list[float], lo: float, hi: float) -> int:
+    """How many sorted ``values`` lie in [lo, hi) with a tolerance."""
+    return max(1, bisect_left(values, hi - _EPS) - bisect_left(values, lo - _EPS))
+
+
+def _segments(ptable, limits: Limits, page_no: int) -> list[_Block]:
+    """The real tables inside one pdfplumber table. Rows that are a single cell across the full
+    width are prose inside a frame box and split the table; their text is left to the line
+    reader, which knows where each line really ends (a cell only knows the frame's edges)."""
+    rows = ptable.rows
+    texts = ptable.extract()
+    xs = sorted({c[0] for c in ptable.cells})
+    tops = sorted({c[1] for c in ptable.cells})
+    ncols = len(xs)
+    tables: list[_Block] = []
+    segment: list[tuple[int, int, int, int, str, tuple]] = []
+
+    def close() -> None:
+        if segment:
+            block = _segment_table(segment, limits, page_no)
+            if block is not None:
+                tables.append(block)
+            segment.clear()
+
+    for i, row in enumerate(rows):
+        row_cells = []
+        for j, bbox in enumerate(row.cells):
+            if bbox is None:
+                continue
+            x0, top, x1, bottom = bbox
+            text = clean_cell(texts[i][j] or "")
+            row_cells.append((i, j, _count(tops, top, bottom), _count(xs, x0, x1), text, bbox))
+        if len(row_cells) == 1 and row_cells[0][3] >= ncols and row_cells[0][2] == 1:
+            close()
+            continue
+        segment.extend(row_cells)
+    close()
+    return tables
+
+
+def _segment_table(cells: list, limits: Limits, page_no: int) -> _Block | None:
+    """A run of rows as a Table, with grid lines no cell of the run starts at removed (a
+    sub-table of a frame inherits the frame's column lines). One-column runs are prose."""
+    col_starts = sorted({c for _, c, _, _, _, _ in cells})
+    row_starts = sorted({r for r, _, _, _, _, _ in cells})
+    positioned = []
+    for r, c, rs, cs, text, _ in cells:
+        nr = row_starts.index(r)
+        nc = col_starts.index(c)
+        new_rs = sum(1 for x in row_starts if r <= x < r + rs)
+        new_cs = sum(1 for x in col_starts if c <= x < c + cs)
+        positioned.append((nr, nc, new_rs, new_cs, text))
+    x0 = min(b[0] for *_, b in cells)
+    top = min(b[1] for *_, b in cells)
+    x1 = max(b[2] for *_, b in cells)
+    bottom = max(b[3] for *_, b in cells)
+    if len(col_starts) < 2:  # a one-column box is a frame around prose, not a table
+        return None
+    grid, spans = positioned_grid(positioned, len(row_starts), len(col_starts), limits.max_table_cells)
+    table = trim(Table(rows=grid, spans=spans, page=page_no))
+    if table is None:
+        return None
+    xs_abs = sorted({b[0] for *_, b in cells})
+    return _Block(top=top, bottom=bottom, x0=x0, x1=x1, table=table, col_xs=xs_abs)
+
+
+_PAGE_NUMBER = re.compile(r"^[-—–－\s]*\d{1,4}[-—–－\s]*$|^第\s*\d+\s*页(\s*[/，,]?\s*共\s*\d+\s*页)?$")
+_NEW_PARAGRAPH = re.compile(
+    r"^\s*([一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[)）]|\d+[.、．]|第[一二三四五六七八九十]+|附件|[一二三四五六七八九十]是)"
+)
+
+
+def _page_blocks(page, limits: Limits, page_no: int, warnings: list[str]) -> list[_Block]:
+    tables: list[_Block] = []
+    prose: list[_Block] = []
+    try:
+        found = page.find_tables()
+    except Exception as exc:  # the table finder trips over some malformed drawings
+        warnings.append(f"page {page_no}: table detection failed ({type(exc).__name__})")
+        found = []
+    for ptable in found:
+        try:
+            tables.extend(_segments(ptable, limits, page_no))
+        except TableTooLarge as exc:
+            warnings.append(f"page {page_no}: table dropped ({exc})")
+    boxes = [(b.x0, b.top, b.x1, b.bottom) for b in tables]
+
+    def outside(obj) -> bool:
+        cx = (obj["x0"] + obj["x1"]) / 2
+        cy = (obj["top"] + obj["bottom"]) / 2
+        return not any(x0 <= cx <= x1 and t <= cy <= b for x0, t, x1, b in boxes)
+
+    rest = page.filter(outside) if boxes else page
+    for line in rest.extract_text_lines(layout=False, strip=True, return_chars=False):
+        if line["text"].strip():
+            prose.append(_Block(top=line["top"], bottom=line["bottom"], x0=line["x0"],
+                                x1=line["x1"], text=line["text"]))
+    blocks = sorted(tables + prose, key=lambda b: (round(b.top, 1), b.x0))
+    # page numbers and running headers: first/last prose line that is only a page number
+    while blocks and blocks[-1].table is None and _PAGE_NUMBER.match(blocks[-1].text.strip()):
+        blocks.pop()
+    while blocks and blocks[0].table is None and _PAGE_NUMBER.match(blocks[0].text.strip()):
+        blocks.pop(0)
+    return blocks
+
+
+def _same_columns(a: _Block, b: _Block) -> bool:
+    if a.table is None or b.table is None or len(a.col_xs) != len(b.col_xs):
+        return False
+    if len(a.table.rows[0]) != len(b.table.rows[0]):
+        return False
+    return all(abs(x - y) <= 3 for x, y in zip(a.col_xs, b.col_xs, strict=True))
+
+
+def _join_tables(first: Table, second: Table) -> Table:
+    offset = len(first.rows)
+    return Table(rows=first.rows + second.rows,
+                 spans=first.spans + [(r + offset, c, rs, cs) for r, c, rs, cs in second.spans],
+                 page=first.page, caption=first.caption)
+
+
+def _assemble(pages: list[list[_Block]], widths: list[float]) -> tuple[str, list[Table]]:
+    """Reading-order text and tables of all pages: continued tables joined, wrapped lines
+    joined into paragraphs, captions taken from the prose line before each table."""
+    merged: list[tuple[_Block, float]] = []  # block, right margin of its page's prose
+    for blocks, _width in zip(pages, widths, strict=True):
+        right = max((b.x1 for b in blocks if b.table is None), default=0.0)
+        for k, b in enumerate(blocks):
+            if (k == 0 and b.table is not None and merged and merged[-1][0].table is not None
+                    and _same_columns(merged[-1][0], b)):
+                prev = merged[-1][0]
+                prev.table = _join_tables(prev.table, b.table)  # type: ignore[arg-type]
+                continue
+            merged.append((b, right))
+    out: list[str] = []
+    tables: list[Table] = []
+    para = ""
+    prev_full = False
+    for b, right in merged:
+        if b.table is not None:
+            if para:
+                out.append(para)
+                para = ""
+            caption = out[-1] if out and "\t" not in out[-1] else ""
+            b.table.caption = caption[-200:]
+            tables.append(b.table)
+            out.append(as_text(b.table))
+            prev_full = False
+            continue
+        for line in b.text.split("\n"):
+            line = line.strip()
+            if not line:
+                continue
+            if para and prev_full and not _NEW_PARAGRAPH.match(line):
+                sep = "" if (para[-1] >= "\u2e80" or line[0] >= "\u2e80") else " "
+                para += sep + line
+            else:
+                if para:
+                    out.append(para)
+                para = line
+            # a line that reaches the right margin of the prose continues on the next line
+            prev_full = right > 0 and b.x1 >= right - 14
+    if para:
+        out.append(para)
+    return clean_text("\n".join(out)), tables
+
+
+def _decode_info(value) -> str:
+    """PDF info strings: UTF-16 with a BOM, else PDFDocEncoding (pdfminer's decode_text)."""
+    from pdfminer.psparser import PSLiteral
+    from pdfminer.utils import decode_text
+
+    if isinstance(value, PSLiteral):
+        value = value.name
+    if isinstance(value, bytes):
+        if value[:2] == b"\xfe\xff":
+            return value[2:].decode("utf-16-be", "replace")
+        if value[:2] == b"\xff\xfe":
+            return value[2:].decode("utf-16-le", "replace")
+        try:
+            return value.decode("utf-8")
+        except UnicodeDecodeError:
+            return decode_text(value)
+    return str(value)
+
+
+def _info(pdf) -> dict[str, str]:
+    from pdfminer.pdftypes import resolve1
+
+    info: dict[str, str] = {}
+    for entry in getattr(pdf.doc, "info", []) or []:
+        for k, v in (resolve1(entry) or {}).items():
+            try:
+                info[str(k)] = " ".join(_decode_info(resolve1(v)).replace("\x00", "").split())
+            except Exception:  # one broken info value must not lose the document
+                continue
+    return info
+
+
+def _title(info: dict[str, str]) -> str | None:
+    title = info.get("Title", "").strip()
+    title = re.sub(r"^(Microsoft Word|WPS文字|Microsoft PowerPoint)\s*-\s*", "", title)
+    title = re.sub(r"\.(docx?|wps|pdf)$", "", title, flags=re.I).strip()
+    return title or None
+
+
+def extract_pdf(data: bytes, *, limits: Limits, where: str, deadline: Deadline) -> ExtractedDocument:
+    """Read a PDF (see module docstring)."""
+    import pdfplumber
+
+    try:
+        pdf = pdfplumber.open(io.BytesIO(data))
+    except Exception as exc:
+        name = f"{type(exc).__name__} {exc}"
+        if "Password" in name or "Encrypt" in name or "decrypt" in name.lower():
+            return failed("pdf", where, "encrypted PDF: a password is required to read it")
+        return _pypdf_fallback(data, where, limits, f"pdfplumber could not open it ({type(exc).__name__})")
+    with pdf:
+        warnings: list[str] = []
+        try:
+            page_list = pdf.pages
+        except Exception as exc:
+            return _pypdf_fallback(data, where, limits, f"page tree unreadable ({type(exc).__name__})")
+        total = len(page_list)
+        if total > limits.max_pages:
+            warnings.append(f"{total} pages; only the first {limits.max_pages} were read")
+        info = _info(pdf)
+        pages: list[list[_Block]] = []
+        widths: list[float] = []
+        chars = 0
+        for n, page in enumerate(page_list[: limits.max_pages], start=1):
+            if deadline.expired():
+                warnings.append(f"time limit of {limits.max_seconds:g} s reached at page {n}; rest not read")
+                break
+            try:
+                blocks = _page_blocks(page, limits, n, warnings)
+                chars += len(page.chars)
+            except Exception as exc:
+                warnings.append(f"page {n} unreadable ({type(exc).__name__})")
+                blocks = []
+            pages.append(blocks)
+            widths.append(float(page.width or 0))
+            page.flush_cache()
+        text, tables = _assemble(pages, widths)
+    read = max(len(pages), 1)
+    needs_ocr = total > 0 and chars < 20 * read
+    if needs_ocr:
+        warnings.append("no text layer (image-only PDF?): needs OCR")
+    dates = [("doc_meta", f"{k}={info[k]}") for k in ("CreationDate", "ModDate") if info.get(k)]
+    dates.extend(text_end_dates(text))
+    return ExtractedDocument(format="pdf", text=text, tables=tables, title=_title(info),
+                             dates=dates, pages=total, needs_ocr=needs_ocr, warnings=warnings)
+
+
+def _pypdf_fallback(data: bytes, where: str, limits: Limits, why: str) -> ExtractedDocument:
+    """Text only, through pypdf's lenient reader, for files pdfminer cannot open (truncated
+    cross-reference tables and the like)."""
+    from pypdf import PdfReader
+
+    try:
+        reader = PdfReader(io.BytesIO(data), strict=False)
+        if reader.is_encrypted and not reader.decrypt(""):
+            return failed("pdf", where, "encrypted PDF: a password is required to read it")
+        pages = reader.pages
+        total = len(pages)
+        texts = []
+        for page in list(pages)[: limits.max_pages]:
+            texts.append(page.extract_text() or "")
+    except Exception as exc:
+        return failed("pdf", where, f"unreadable PDF: {why}; pypdf also failed ({type(exc).__name__}: {exc})")
+    text = clean_text("\n".join(texts))
+    doc = ExtractedDocument(format="pdf", text=text, pages=total, warnings=[f"{where}: {why}; text read with pypdf, no tables"])
+    if not text:
+        doc.needs_ocr = total > 0
+        doc.warnings.append("no text recovered")
+    return doc

@@ -1,0 +1,99 @@
+"""PDF: ruled tables to grids, reading-order text, metadata, the real 洪泽区 report, scans."""
+
+from __future__ import annotations
+
+import pytest
+
+from parsers.formats import Limits, extract
+
+from .builders import CAPTION, INTRO, SIGNATURE_DATE, T3_GRID, T3_SPANS, image_only_pdf, pdf_report
+
+
+@pytest.fixture(scope="module")
+def built():
+    return extract(pdf_report(), filename="report.pdf")
+
+
+def test_drawn_table_becomes_the_expanded_grid(built):
+    assert built.format == "pdf"
+    (table,) = built.tables
+    assert table.rows == T3_GRID
+    assert set(table.spans) == T3_SPANS
+    assert table.page == 1
+    assert table.caption == CAPTION
+
+
+def test_text_in_reading_order_with_the_table_in_place(built):
+    text = built.text
+    assert INTRO in text
+    assert text.index(INTRO) < text.index("一、本年新收政府信息公开申请数量\t\t17\t3\t20") < text.index(SIGNATURE_DATE)
+    assert ("text_end", SIGNATURE_DATE) in built.dates
+
+
+def test_metadata_title_and_dates(built):
+    assert built.title == "测试县民政局2023年政府信息公开工作年度报告"
+    assert built.pages == 1
+    assert any(where == "doc_meta" and raw.startswith("CreationDate=") for where, raw in built.dates)
+    assert not built.needs_ocr
+
+
+@pytest.fixture(scope="module")
+def hongze(real_pdf):
+    return extract(real_pdf.read_bytes(), filename=real_pdf.name)
+
+
+def _table_with(doc, label):
+    return next(t for t in doc.tables if any(label in cell for row in t.rows for cell in row))
+
+
+def test_real_report_table_three_is_a_clean_grid_across_the_page_break(hongze):
+    t3 = _table_with(hongze, "本年新收政府信息公开申请数量")
+    assert t3.page == 3
+    rows = {row[2]: row[3:] for row in t3.rows}
+    assert rows["一、本年新收政府信息公开申请数量"] == ["21", "0", "0", "0", "0", "0", "21"]
+    assert rows["（二）部分公开（区分处理的，只计这一情 形，不计其他情形）"][0] == "4"
+    assert rows["1.本机关不掌握相关政府信息"] == ["10", "0", "0", "0", "0", "0", "10"]
+    assert rows["2.没有现成信息需要另行制作"][6] == "3"
+    # rows from page 4 continue the same table
+    assert rows["1.信访举报投诉类申请"] == ["1", "0", "0", "0", "0", "0", "1"]
+    assert [r for r in t3.rows if "（七）总计" in r][0][3:] == ["21", "0", "0", "0", "0", "0", "21"]
+    assert t3.rows[-1][0] == "四、结转下年度继续办理"
+    assert all(len(r) == 10 for r in t3.rows)
+    assert t3.rows[2][3:] == ["自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", "总计"]
+
+
+def test_real_report_table_four_has_fifteen_numbers(hongze):
+    t4 = _table_with(hongze, "行政复议")
+    assert t4.rows[-1] == ["10", "1", "0", "0", "0", "0", "0", "0", "0", "0", "5", "0", "0", "0", "0"]
+    assert t4.rows[2][10:] == ["结果维持", "结果纠正", "其他结果", "尚未审结", "总计"]
+    assert t4.caption == "四、政府信息公开行政复议、行政诉讼情况"
+
+
+def test_real_report_table_two_parts_and_prose(hongze):
+    t2 = _table_with(hongze, "行政规范性文件")
+    assert t2.rows == [["信息内容", "本年制发件数", "本年废止件数", "现行有效件数"],
+                       ["规章", "0", "0", "0"], ["行政规范性文件", "0", "5", "5"]]
+    assert _table_with(hongze, "行政事业性收费").rows[-1] == ["行政事业性收费", "7730.28"]
+    # prose from inside the page frames is text, with wrapped lines joined, page numbers gone
+    assert "我区在政府网站平台主动公开政府信息 1136 条。" in hongze.text
+    assert "-3-" not in hongze.text
+    assert hongze.title == "洪泽区人民政府2023年政府信息公开工作年度报告"
+    assert hongze.pages == 5
+
+
+def test_image_only_pdf_needs_ocr():
+    doc = extract(image_only_pdf(), filename="scan.pdf")
+    assert doc.format == "pdf" and doc.needs_ocr
+    assert doc.text == "" and any("OCR" in w for w in doc.warnings)
+
+
+def test_page_cap_reads_only_the_first_pages():
+    doc = extract(pdf_report(pages_of_filler=3), filename="r.pdf", limits=Limits(max_pages=2))
+    assert doc.pages == 4
+    assert any("only the first 2" in w for w in doc.warnings)
+    assert doc.tables[0].rows == T3_GRID
+
+
+def test_in_process_and_isolated_reading_agree(built):
+    doc = extract(pdf_report(), filename="report.pdf", limits=Limits(isolate="never"))
+    assert doc.text == built.text and [t.rows for t in doc.tables] == [t.rows for t in built.tables]
