@@ -25,7 +25,7 @@ MAX_LIST_EVIDENCE = 5
 def _parse_time(value: str) -> dt.datetime:
     value = value.replace("Z", "+00:00")
     parsed = dt.datetime.fromisoformat(value)
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.timezone.utc)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
 
 
 def _parse_date(value: str | None) -> dt.date | None:

@@ -219,3 +219,19 @@ def m001_initial(db: sqlite_utils.Database) -> None:
     # Full-text search over report titles and document text (FTS5, kept in sync by triggers).
     db["documents"].enable_fts(["title", "text"], fts_version="FTS5", create_triggers=True)
     db["reports"].enable_fts(["title", "agency_name"], fts_version="FTS5", create_triggers=True)
+
+
+@migrations()
+def m002_status_view(db: sqlite_utils.Database) -> None:
+    """Status with the agency's name, region and level, for browsing and the coverage grid."""
+    db.create_view(
+        "status_view",
+        """
+        select s.agency_id, a.name as agency_name, a.region_code, r.name as region_name,
+               a.level, a.kind, s.year, s.status, s.days_late, s.deadline, s.published,
+               s.published_source, s.first_seen, s.url, s.evidence, s.flags, s.reason, s.as_of
+        from status s
+        join agencies a on a.agency_id = s.agency_id
+        left join regions r on r.code = a.region_code
+        """,
+    )

@@ -96,7 +96,7 @@ def index_data_dir(data_dir: Path, *, reparse: bool = False) -> IndexStats:
                 "size": st.st_size,
                 "mtime": st.st_mtime,
                 "records": n,
-                "indexed_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+                "indexed_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             },
             pk="filename",
         )
@@ -179,7 +179,7 @@ def _iter_capture_rows(path: Path) -> Iterator[dict]:
                 "crawl_id": meta.get("crawl_id") or meta.get("crawl-id") or row["crawl_id"],
                 "agency_id": meta.get("agency_id") or meta.get("agency-id"),
                 "via": meta.get("via") or meta.get("referrer"),
-                "hops": _int(meta.get("hops")),
+                "hops": _int(meta.get("hops") or meta.get("hops-from-seed")),
                 "role": meta.get("role") or meta.get("kind"),
                 "response_class": meta.get("response_class") or meta.get("response-class"),
             }
@@ -409,7 +409,7 @@ def _changes(caps: list[dict], docs: dict[str, dict]) -> list[dict]:
     for c in caps:
         by_url[c["url"]].append(c)
     for url, series in by_url.items():
-        for before, after in zip(series, series[1:]):
+        for before, after in zip(series, series[1:], strict=False):
             if before["digest"] == after["digest"]:
                 continue
             a, b = docs[before["digest"]], docs[after["digest"]]

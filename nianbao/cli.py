@@ -19,6 +19,8 @@ COMMANDS: dict[str, str] = {
     "status": "nianbao.commands.catalog:status",
     "report": "nianbao.commands.catalog:report",
     "export": "nianbao.commands.catalog:export",
+    "demo": "nianbao.commands.demo:demo",
+    "serve": "nianbao.commands.serve:serve",
     "archive": "nianbao.commands.archive:archive",
 }
 

@@ -1,0 +1,93 @@
+"""``nianbao serve``: the watchdog UI — Datasette on the catalog, optionally with pywb replay.
+
+Read-only by construction: Datasette runs no write SQL, the catalog is opened read-only (an
+immutable copy with ``--public``), downloads of the database file are off unless ``--public``,
+robots.txt tells crawlers to stay out, and it binds to localhost unless ``--host`` says
+otherwise.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import click
+import yaml
+
+from nianbao.options import data_option, resolve_data_dir
+
+
+def datasette_command(
+    catalog: Path,
+    *,
+    host: str,
+    port: int,
+    public: bool,
+    replay_url: str | None,
+    workdir: Path,
+) -> list[str]:
+    """The ``datasette serve`` command line for a catalog (used by the CLI and the tests)."""
+    from catalog.ui import METADATA_FILE, PLUGINS_DIR, TEMPLATES_DIR
+
+    metadata = yaml.safe_load(METADATA_FILE.read_text(encoding="utf-8"))
+    metadata.setdefault("plugins", {})["nianbao"] = {"replay_url": replay_url or ""}
+    meta_path = workdir / "metadata.yaml"
+    meta_path.write_text(yaml.safe_dump(metadata, allow_unicode=True), encoding="utf-8")
+    if public:
+        copy = workdir / "catalog.db"
+        shutil.copy2(catalog, copy)
+        db_args = ["-i", str(copy)]
+    else:
+        db_args = [str(catalog)]
+    return [
+        sys.executable, "-m", "datasette", "serve", *db_args,
+        "--host", host, "--port", str(port),
+        "--metadata", str(meta_path),
+        "--template-dir", str(TEMPLATES_DIR),
+        "--plugins-dir", str(PLUGINS_DIR),
+        "--setting", "allow_download", "on" if public else "off",
+        "--setting", "default_page_size", "100",
+        "--setting", "sql_time_limit_ms", "3000",
+    ]
+
+
+@click.command("serve")
+@data_option
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Interface to bind; anything but localhost exposes the UI on the network.")
+@click.option("--port", default=8001, show_default=True, type=int)
+@click.option("--public", is_flag=True,
+              help="Serve an immutable copy and allow downloading the database file.")
+@click.option("--replay", is_flag=True, help="Also start pywb so evidence links replay.")
+@click.option("--replay-port", default=0, type=int, help="pywb port (default: a free one).")
+def serve(data_dir, host: str, port: int, public: bool, replay: bool, replay_port: int) -> None:
+    """Browse, search and export the catalog in Datasette (read-only)."""
+    from catalog.db import catalog_path, open_catalog
+
+    data = resolve_data_dir(data_dir)
+    catalog = catalog_path(data)
+    if not catalog.exists():
+        raise click.ClickException(f"{catalog}: no catalog yet; run `nianbao index`")
+    open_catalog(data).close()  # bring the schema up to date before serving read-only
+    replay_server = None
+    replay_url = None
+    if replay:
+        from archive.replay import ReplayServer
+
+        replay_server = ReplayServer(data, port=replay_port).start()
+        replay_url = f"http://127.0.0.1:{replay_server.port}/{replay_server.coll}"
+        click.echo(f"pywb replay on {replay_url}/")
+    with tempfile.TemporaryDirectory(prefix="nianbao-serve-") as tmp:
+        cmd = datasette_command(catalog, host=host, port=port, public=public,
+                                replay_url=replay_url, workdir=Path(tmp))
+        click.echo(f"Datasette on http://{host}:{port}/ (coverage grid: /-/coverage)")
+        try:
+            subprocess.run(cmd, check=False)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            if replay_server is not None:
+                replay_server.stop()

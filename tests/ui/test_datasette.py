@@ -1,0 +1,50 @@
+"""The watchdog UI over HTTP: coverage grid, canned queries, evidence links, read-only."""
+
+import json
+import urllib.parse
+
+from tests.ui.conftest import get
+
+
+def test_coverage_grid_colours_cells_and_links_to_the_agency_list(ui):
+    status, html = get(ui + "/-/coverage")
+    assert status == 200
+    assert 'data-status="missing"' in html  # 2024: c is missing
+    assert "/catalog/status_view?region_code=320813&amp;year=2024" in html
+
+
+def test_missing_reports_query_with_form_fields_and_csv(ui):
+    q = urllib.parse.urlencode({"year": "2024", "region": "320800"})
+    status, body = get(ui + f"/catalog/missing_reports.json?{q}&_shape=array")
+    assert status == 200
+    agencies = {row["agency"] for row in json.loads(body)}
+    assert agencies == {"洪泽区教育局", "洪泽区人民政府"}
+    status, csv_text = get(ui + f"/catalog/missing_reports.csv?{q}")
+    assert status == 200 and "洪泽区教育局" in csv_text
+
+
+def test_status_rows_link_to_evidence_replay_and_cite_the_warc(ui):
+    status, html = get(ui + "/catalog/status_view?agency_id=b")
+    assert status == 200
+    assert "A.warc.gz#200" in html
+    assert "http://127.0.0.1:9/nianbao/20250220080000/http://www.hz.gov.test/b/2024.html" in html
+
+
+def test_late_reports_by_days(ui):
+    q = urllib.parse.urlencode({"year": "", "region": "", "min_days": "3"})
+    rows = json.loads(get(ui + f"/catalog/late_reports.json?{q}&_shape=array")[1])
+    assert [(r["agency"], r["days_late"]) for r in rows] == [("洪泽区财政局", 3)]
+
+
+def test_no_write_sql_and_no_database_download(ui):
+    q = urllib.parse.urlencode({"sql": "delete from status"})
+    status, body = get(ui + f"/catalog.json?{q}")
+    assert status in (400, 403) or "error" in body.lower()
+    rows = json.loads(get(ui + "/catalog/status.json?_shape=array&_size=max")[1])
+    assert len(rows) > 0
+    assert get(ui + "/catalog.db")[0] in (403, 404)
+
+
+def test_robots_txt_keeps_crawlers_out(ui):
+    status, body = get(ui + "/robots.txt")
+    assert status == 200 and "Disallow: /" in body
