@@ -22,6 +22,7 @@ COMMANDS: dict[str, str] = {
     "demo": "nianbao.commands.demo:demo",
     "serve": "nianbao.commands.serve:serve",
     "archive": "nianbao.commands.archive:archive",
+    "parse": "nianbao.commands.parse:parse_command",
 }
 
 

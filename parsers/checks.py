@@ -1,0 +1,125 @@
+"""The consistency rules of DOMAIN.md §4, computed on canonical 表三/表四 with the numbers shown.
+
+* **T3-A** (printed in the 表三 header): per column, received + carried_in = result_total + carried_out.
+* **T3-B**: result_total = the sum of every outcome row (予以公开 … 其他处理), per column.
+* **T3-C**: each row's total = the sum of its six applicant columns.
+* **T4-A**: each 表四 group's total = upheld + corrected + other + pending.
+
+Each check returns ``{"ok": bool | None, "details": [...]}``: ``ok`` is None when the check
+could not be computed (table absent, or every cell it needs is null), and ``details`` lists each
+comparison that failed (or could not be made) with its numbers, so a reader sees *why*.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from parsers.tables import T3_COLUMNS, T3_OTHER_V1, T3_OTHER_V2, T3_ROWS_COMMON, T4_COLUMNS
+
+_OUTCOMES = tuple(k for k in T3_ROWS_COMMON if k not in ("received", "carried_in"))
+_APPLICANTS = T3_COLUMNS[:-1]
+
+
+def _result(compared: int, failures: list[dict[str, Any]], skipped: list[str]) -> dict[str, Any]:
+    details: list[Any] = list(failures)
+    if skipped:
+        details.append({"not_computed": skipped})
+    if compared == 0:
+        return {"ok": None, "details": details or [{"not_computed": "no numbers"}]}
+    return {"ok": not failures, "details": details}
+
+
+def _get(t3: dict, row: str, col: str) -> int | None:
+    return (t3.get(row) or {}).get(col)
+
+
+def check_t3_a(t3: dict | None) -> dict[str, Any]:
+    """received + carried_in = result_total + carried_out, for every column."""
+    if not t3:
+        return _result(0, [], [])
+    compared, failures, skipped = 0, [], []
+    for col in T3_COLUMNS:
+        values = [_get(t3, r, col) for r in ("received", "carried_in", "result_total", "carried_out")]
+        if None in values:
+            skipped.append(col)
+            continue
+        compared += 1
+        received, carried_in, total, carried_out = values
+        if received + carried_in != total + carried_out:  # type: ignore[operator]
+            failures.append({
+                "column": col, "received": received, "carried_in": carried_in,
+                "result_total": total, "carried_out": carried_out,
+                "left": received + carried_in, "right": total + carried_out,  # type: ignore[operator]
+            })
+    return _result(compared, failures, skipped)
+
+
+def check_t3_b(t3: dict | None) -> dict[str, Any]:
+    """result_total = sum of the outcome rows (whichever 其他处理 variant the table has)."""
+    if not t3:
+        return _result(0, [], [])
+    other = T3_OTHER_V2 if any(k in t3 for k in T3_OTHER_V2) else T3_OTHER_V1
+    rows = (*_OUTCOMES, *other)
+    compared, failures, skipped = 0, [], []
+    for col in T3_COLUMNS:
+        total = _get(t3, "result_total", col)
+        parts = {r: _get(t3, r, col) for r in rows}
+        if total is None or None in parts.values():
+            skipped.append(col)
+            continue
+        compared += 1
+        summed = sum(parts.values())  # type: ignore[arg-type]
+        if summed != total:
+            failures.append({
+                "column": col, "result_total": total, "sum_of_outcomes": summed,
+                "nonzero": {r: v for r, v in parts.items() if v},
+            })
+    return _result(compared, failures, skipped)
+
+
+def check_t3_c(t3: dict | None) -> dict[str, Any]:
+    """Each row's total column = its six applicant columns."""
+    if not t3:
+        return _result(0, [], [])
+    compared, failures, skipped = 0, [], []
+    for row, cells in t3.items():
+        values = [cells.get(c) for c in _APPLICANTS]
+        total = cells.get("total")
+        if total is None or None in values:
+            skipped.append(row)
+            continue
+        compared += 1
+        summed = sum(values)  # type: ignore[arg-type]
+        if summed != total:
+            failures.append({"row": row, "total": total, "sum_of_applicants": summed,
+                             "applicants": dict(zip(_APPLICANTS, values, strict=True))})
+    return _result(compared, failures, skipped)
+
+
+def check_t4_a(t4: dict | None) -> dict[str, Any]:
+    """Each 表四 group's total = upheld + corrected + other + pending."""
+    if not t4:
+        return _result(0, [], [])
+    compared, failures, skipped = 0, [], []
+    for group, cells in t4.items():
+        parts = [cells.get(c) for c in T4_COLUMNS[:-1]]
+        total = cells.get("total")
+        if total is None or None in parts:
+            skipped.append(group)
+            continue
+        compared += 1
+        summed = sum(parts)  # type: ignore[arg-type]
+        if summed != total:
+            failures.append({"group": group, "total": total, "sum": summed,
+                             **dict(zip(T4_COLUMNS[:-1], parts, strict=True))})
+    return _result(compared, failures, skipped)
+
+
+def run_checks(t3: dict | None, t4: dict | None) -> dict[str, dict[str, Any]]:
+    """All four rules, keyed T3-A, T3-B, T3-C, T4-A."""
+    return {
+        "T3-A": check_t3_a(t3),
+        "T3-B": check_t3_b(t3),
+        "T3-C": check_t3_c(t3),
+        "T4-A": check_t4_a(t4),
+    }
