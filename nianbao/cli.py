@@ -15,6 +15,7 @@ from nianbao import __version__
 
 # name -> "module:attribute". Add one line here when a stage gains a command.
 COMMANDS: dict[str, str] = {
+    "sandbox": "nianbao.commands.sandbox:sandbox",
     "index": "nianbao.commands.catalog:index",
     "status": "nianbao.commands.catalog:status",
     "report": "nianbao.commands.catalog:report",

@@ -70,3 +70,36 @@ def seeds_dir() -> Path:
 def real_pdf() -> Path:
     """A real published report PDF (洪泽区 2023), the parser's reference case."""
     return FIXTURES / "real" / "hongze-2023-annual-report.pdf"
+
+
+# --- sandbox fixtures -------------------------------------------------------------------------
+# The bundled world of simulated portals (sandbox/), served by an in-process proxy on loopback.
+
+
+@pytest.fixture(scope="session")
+def sandbox_small():
+    """The default small universe (seed 1, no faults, clock 2026-06-30), shared by the session.
+    Tests that move its clock must put it back (``sb.set_clock("2026-06-30")``)."""
+    from sandbox.testing import running_sandbox
+
+    with running_sandbox(seed=1, size="small", faults="none") as handle:
+        yield handle
+
+
+@pytest.fixture
+def sandbox_factory():
+    """``sandbox_factory(**kw)`` starts a sandbox (``running_sandbox`` keywords) and stops every
+    sandbox it started when the test ends."""
+    from sandbox.testing import running_sandbox
+
+    started = []
+
+    def start(**kw):
+        cm = running_sandbox(**kw)
+        handle = cm.__enter__()
+        started.append(cm)
+        return handle
+
+    yield start
+    for cm in reversed(started):
+        cm.__exit__(None, None, None)
