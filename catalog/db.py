@@ -217,8 +217,11 @@ def m001_initial(db: sqlite_utils.Database) -> None:
     db["status"].create_index(["status"])
     db["status"].create_index(["year"])
     # Full-text search over report titles and document text (FTS5, kept in sync by triggers).
-    db["documents"].enable_fts(["title", "text"], fts_version="FTS5", create_triggers=True)
-    db["reports"].enable_fts(["title", "agency_name"], fts_version="FTS5", create_triggers=True)
+    # The trigram tokenizer because Chinese has no spaces: unicode61 would make a whole title
+    # one token; trigrams match any substring of three or more characters (民政局, 依申请).
+    for table, columns in (("documents", ["title", "text"]), ("reports", ["title", "agency_name"])):
+        db[table].enable_fts(columns, fts_version="FTS5", create_triggers=True,
+                             tokenize="trigram")
 
 
 @migrations()

@@ -17,11 +17,12 @@ def capture(rid, url, when, crawl="c2", agency_id=None, role="page", status=200)
             "agency_id": agency_id, "role": role, "digest": "sha1:" + rid}
 
 
-def report(aid, year, url, rid, first_seen, published=None, source=None):
+def report(aid, name, year, url, rid, first_seen, published=None, source=None):
     return {"report_id": f"{aid}:{year}", "agency_id": aid, "year": year, "url": url,
+            "title": f"{name}{year}年政府信息公开工作年度报告", "agency_name": name,
             "record_id": rid, "first_seen": first_seen, "last_seen": first_seen,
             "published": published, "published_source": source, "attachments": "[]",
-            "withdrawn": 0, "changed": 0, "digest": "sha1:" + rid, "title": "t"}
+            "withdrawn": 0, "changed": 0, "digest": "sha1:" + rid}
 
 
 def build_sample_catalog(tmp_path):
@@ -43,9 +44,9 @@ def build_sample_catalog(tmp_path):
                 agency_id="c", role="list"),
     ])
     db["reports"].insert_all([
-        report("a", 2024, "http://www.hz.gov.test/a/2024.html", "r1", "2025-01-20T08:00:00Z",
+        report("a", "洪泽区民政局", 2024, "http://www.hz.gov.test/a/2024.html", "r1", "2025-01-20T08:00:00Z",
                "2025-01-18", "meta_pubdate"),
-        report("b", 2024, "http://www.hz.gov.test/b/2024.html", "r2", "2025-02-20T08:00:00Z",
+        report("b", "洪泽区财政局", 2024, "http://www.hz.gov.test/b/2024.html", "r2", "2025-02-20T08:00:00Z",
                "2025-02-03", "page_date"),
     ])
     return tmp_path
