@@ -126,23 +126,62 @@ def read_record(path: Path, offset: int) -> ArchivedRecord:
 
 
 def resolve_payload(data_dir: Path, record: ArchivedRecord) -> ArchivedRecord:
-    """For an identical-payload revisit, the original record holding the bytes; else ``record``.
+    """For a revisit, the original record holding the bytes; for anything else, ``record``.
 
-    Looks the digest up in the dedup index, so it works across files and crawls.
+    Identical-payload revisits are looked up by digest in the dedup index (any file, any
+    crawl); otherwise (server-not-modified, or an index that lacks the digest) the original is
+    found the way pywb finds it: by ``WARC-Refers-To-Target-URI`` in the CDXJ indexes, checked
+    against ``WARC-Refers-To``. Raises ``ValueError`` if it cannot be found.
     """
-    if record.rec_type != "revisit" or not record.header("WARC-Payload-Digest"):
+    if record.rec_type != "revisit":
         return record
-    from archive.dedup import DedupIndex, index_path
+    data_dir = Path(data_dir)
+    digest = record.header("WARC-Payload-Digest")
+    if digest:
+        from archive.dedup import DedupIndex, index_path
 
-    index = DedupIndex(index_path(data_dir))
-    try:
-        original = index.lookup(record.header("WARC-Payload-Digest") or "")
-    finally:
-        index.close()
-    if original is None or not original.filename:
-        raise ValueError(f"{record.location}: revisit of {record.header('WARC-Refers-To')} but "
-                         "the original is not in the dedup index (run `nianbao archive index`)")
-    return read_record(Path(data_dir) / "warcs" / original.filename, original.offset)
+        if index_path(data_dir).exists():
+            index = DedupIndex(index_path(data_dir))
+            try:
+                original = index.lookup(digest)
+            finally:
+                index.close()
+            if original is not None and original.filename:
+                found = read_record(data_dir / "warcs" / original.filename, original.offset)
+                if found.rec_type == "response":
+                    return found
+    found = _find_by_index(data_dir, record)
+    if found is None:
+        raise ValueError(f"{record.location}: revisit of {record.header('WARC-Refers-To')} "
+                         f"({record.header('WARC-Refers-To-Target-URI')}) but the original "
+                         "is not in this data directory's indexes")
+    return found
+
+
+def _find_by_index(data_dir: Path, record: ArchivedRecord) -> ArchivedRecord | None:
+    import json
+
+    from archive.cdxj import url_key
+    from archive.files import indexes_dir
+
+    target = record.header("WARC-Refers-To-Target-URI")
+    wanted_id = record.header("WARC-Refers-To")
+    if not target:
+        return None
+    prefix = url_key(target) + " "
+    candidates = []
+    for index in sorted(indexes_dir(data_dir).glob("*.cdxj")):
+        with open(index, encoding="utf-8") as fh:
+            for line in fh:
+                if line.startswith(prefix):
+                    entry = json.loads(line.split(" ", 2)[2])
+                    if entry.get("mime") != "warc/revisit":
+                        candidates.append(entry)
+    for entry in candidates:
+        found = read_record(data_dir / "warcs" / entry["filename"], int(entry["offset"]))
+        if found.rec_type == "response" and (not wanted_id or found.record_id == wanted_id):
+            return found
+    return None
 
 
 def decode_content(data: bytes, content_encoding: str | None, *, source: str = "payload") -> bytes:
