@@ -53,6 +53,8 @@ class SandboxState:
         self.latency_s = max(0.0, latency_ms / 1000)
         self.as_of = as_of
         self.lock = threading.Lock()
+        self.idle = threading.Condition(self.lock)
+        self.in_flight = 0
         self.log: list[dict[str, Any]] = []
         self.attempts: dict[tuple[str, str], int] = {}
         self._robots: dict[str, RobotFileParser] = {}
@@ -71,9 +73,27 @@ class SandboxState:
             self._robots[host] = rp
         return not rp.can_fetch("*", url)
 
+    def begin(self) -> None:
+        with self.lock:
+            self.in_flight += 1
+
     def record(self, entry: dict[str, Any]) -> None:
         with self.lock:
             self.log.append(entry)
+            self.in_flight -= 1
+            self.idle.notify_all()
+
+    def abandon(self) -> None:
+        with self.lock:
+            self.in_flight -= 1
+            self.idle.notify_all()
+
+    def snapshot(self, wait_s: float = 5.0) -> list[dict[str, Any]]:
+        """The log once requests already answered are recorded (a client can read its answer
+        a moment before the handler thread logs it)."""
+        with self.idle:
+            self.idle.wait_for(lambda: self.in_flight <= 0, timeout=wait_s)
+            return [dict(e) for e in self.log]
 
     def reset(self) -> None:
         with self.lock:
@@ -103,6 +123,7 @@ class ProxyHandler(BaseHTTPRequestHandler):
     def do_CONNECT(self) -> None:
         start = time.monotonic()
         host = self.path.rsplit(":", 1)[0]
+        self.server.state.begin()
         sent = self._send_plain(502, "CONNECT is not supported by the sandbox proxy (no TLS)\n")
         self.close_connection = True
         self._record(start, host, self.path, 502, sent, escape=not host.endswith(".test"))
@@ -112,6 +133,14 @@ class ProxyHandler(BaseHTTPRequestHandler):
         return self.rfile.read(length) if length > 0 else b""
 
     def _serve(self, head: bool = False) -> None:
+        self._recorded = True  # nothing pending until state.begin()
+        try:
+            self._serve_logged(head)
+        finally:
+            if not self._recorded:  # an unexpected error: do not leave the log waiting
+                self.server.state.abandon()
+
+    def _serve_logged(self, head: bool) -> None:
         start = time.monotonic()
         state = self.server.state
         body_in = self._read_body()
@@ -133,6 +162,8 @@ class ProxyHandler(BaseHTTPRequestHandler):
         if host == CONTROL_HOST:
             self._control(path, parse_qs(query), head)
             return
+        state.begin()
+        self._recorded = False
         if not host.endswith(".test") or parts.scheme not in ("", "http"):
             sent = self._send_plain(502, f"sandbox proxy: {host or self.path} is outside the sandbox\n", head)
             self._record(start, host, self.path, 502, sent, escape=True)
@@ -158,6 +189,7 @@ class ProxyHandler(BaseHTTPRequestHandler):
 
     def _record(self, start: float, host: str, url: str, status: int, sent: int, *,
                 escape: bool = False, robots: bool = False, fault: str | None = None) -> None:
+        self._recorded = True
         self.server.state.record({
             "host": host, "method": self.command, "url": url, "start": start, "end": time.monotonic(),
             "status": status, "bytes": sent, "user_agent": self.headers.get("User-Agent", ""),
@@ -281,9 +313,7 @@ class ProxyHandler(BaseHTTPRequestHandler):
         state = self.server.state
         try:
             if path == "/__state":
-                with state.lock:
-                    payload: Any = list(state.log)
-                self._json(200, payload, head)
+                self._json(200, state.snapshot(), head)
             elif path == "/__truth":
                 on = parse_date(q["as_of"][0], "as_of") if q.get("as_of") else state.as_of
                 self._json(200, json.loads(to_json(truth_rows(state.universe, state.site, state.plan, on))), head)

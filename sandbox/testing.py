@@ -48,8 +48,7 @@ class SandboxHandle:
 
     def state(self) -> list[dict[str, Any]]:
         """The request log (a copy): one dict per request the proxy answered."""
-        with self.server.state.lock:
-            return [dict(e) for e in self.server.state.log]
+        return self.server.state.snapshot()
 
     def truth(self, as_of: dt.date | str | None = None) -> list[dict[str, Any]]:
         """Ground truth as of ``as_of`` (default: the server clock)."""

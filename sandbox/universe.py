@@ -400,7 +400,9 @@ class Universe:
                 r.url_date = r.appeared  # the upload day: the URL tells the truth here
             elif evidence == "none" or rng.random() < 0.1:
                 # CMS creation/migration dates: the URL date lies
-                r.url_date = r.published - dt.timedelta(days=rng.randint(20, 400))
+                # (never before the report year ends: a CMS cannot create it earlier)
+                lie = r.published - dt.timedelta(days=rng.randint(20, 400))
+                r.url_date = max(lie, dt.date(year, 12, 20))
             else:
                 r.url_date = r.published
         return r
