@@ -95,7 +95,9 @@ def _dispatch(fmt: str, data: bytes, url: str | None, content_type: str | None, 
             from parsers.formats.text import extract_text
 
             return extract_text(data, content_type=content_type, limits=limits, where=where)
-        return failed("unknown", where, "unrecognised format (not HTML, PDF, DOC/DOCX/WPS, XLS/XLSX, OFD or text)")
+        claimed = ", ".join(x for x in (content_type, where) if x)
+        return failed("unknown", where, "bytes match no readable format (HTML, PDF, DOC/DOCX/WPS, "
+                      f"XLS/XLSX, OFD, text) whatever the name or type claims ({claimed})")
     except MemoryError:
         return failed(fmt, where, "ran out of memory while reading; document too large or hostile")
     except RecursionError:

@@ -110,15 +110,16 @@ def sniff(
         return fmt if fmt != "ole" else "unknown"
     if _HTML_START.match(stripped[:200]) or _HTML_START.match(_utf16_ascii(head)):
         return "html"
+    if data[:5] == b"{\\rtf":  # RTF saved under a .doc/.wps name: LibreOffice reads it
+        return "wps" if ext == "wps" else "doc"
     by_hint = _ct_format(content_type) or _EXT_FORMATS.get(ext)
     if by_hint in ("html", "text"):
         return by_hint
-    if by_hint and _looks_textual(head):
+    if _looks_textual(head):
         # a name or type promising a binary format over bytes that are text: trust the bytes
         return "html" if b"<" in head and b">" in head else "text"
-    if by_hint:
-        return by_hint
-    return "text" if _looks_textual(head) else "unknown"
+    # binary bytes without the magic of the format their name or type claims: not that format
+    return "unknown"
 
 
 def _utf16_ascii(head: bytes) -> bytes:
