@@ -21,6 +21,7 @@ import json
 import os
 import threading
 import uuid
+import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -50,6 +51,46 @@ WARC_1_1_SPEC = "https://iipc.github.io/warc-specifications/specifications/warc-
 # (WARC headers plus HTTP headers, about 0.8 KB gzipped) would be no smaller than the body it
 # replaces, and it would make replay of the capture depend on another record and file.
 DEDUP_MIN_SIZE = 512
+
+
+# zlib level for the per-record gzip members. warcio's own wrapper uses 9; 6 (zlib's default)
+# costs a few percent in size on HTML and is several times faster, which is most of the
+# writer's CPU (see bench/bench_archive.py).
+GZIP_LEVEL = 6
+
+
+class _GzipMembers:
+    """Make each record warcio writes its own gzip member (warcio calls ``flush()`` once at
+    the end of every record): the member ends there and the file is flushed to the OS, so a
+    killed process leaves at most its last record torn."""
+
+    def __init__(self, fh: IO[bytes], level: int = GZIP_LEVEL):
+        self.fh = fh
+        self.level = level
+        self._comp: zlib._Compress | None = None
+
+    def write(self, data: bytes) -> int:
+        if self._comp is None:
+            self._comp = zlib.compressobj(self.level, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+        self.fh.write(self._comp.compress(data))
+        return len(data)
+
+    def flush(self) -> None:
+        if self._comp is not None:
+            self.fh.write(self._comp.flush())
+            self._comp = None
+        self.fh.flush()
+
+    def tell(self) -> int:
+        return self.fh.tell()
+
+
+class _Writer(WARCWriter):
+    """warcio's writer, minus its own payload digests: we set WARC-Payload-Digest ourselves
+    where it means something (responses, revisits, request bodies, DOM conversions) and
+    warcio's ``ensure_digest`` would otherwise hash request and metadata blocks a second time."""
+
+    NO_PAYLOAD_DIGEST_TYPES = ("warcinfo", "revisit", "request", "metadata", "conversion")
 
 
 @dataclass(frozen=True)
@@ -147,7 +188,7 @@ class ArchiveWriter:
         self._fh = os.fdopen(fd, "wb")
         self._name = name
         self._open_path = wdir / (name + ".open")
-        self._writer = WARCWriter(self._fh, gzip=True, warc_version="1.1")
+        self._writer = _Writer(_GzipMembers(self._fh), gzip=False, warc_version="1.1")
         self._cdxj_lines = []
         info = {
             "software": self.warcinfo_fields.get("software", f"nianbao-archive warcio/{_warcio_version()}"),
@@ -260,10 +301,12 @@ class ArchiveWriter:
         req_line = req[:req.index(b"\r\n")].decode("latin-1")
         req_http = _ExactHTTPHeaders(req[:req_head_end], req_line, "", is_request=True)
         req_body = req[req_head_end:]
-        self._write(uri, "request",
-                    [("WARC-Record-ID", _new_id()), ("WARC-Date", date),
-                     ("WARC-Concurrent-To", resp_id), ("WARC-Payload-Digest", sha1_digest(req_body))],
-                    "application/http; msgtype=request", req_body, req_http, sha1_digest(req))
+        req_headers = [("WARC-Record-ID", _new_id()), ("WARC-Date", date),
+                       ("WARC-Concurrent-To", resp_id)]
+        if req_body:  # a payload digest of nothing says nothing; WARC makes it optional
+            req_headers.append(("WARC-Payload-Digest", sha1_digest(req_body)))
+        self._write(uri, "request", req_headers, "application/http; msgtype=request", req_body,
+                    req_http, sha1_digest(req))
 
         meta = _warc_fields({"fetched-at": ex.fetched_at.astimezone(UTC).isoformat(),
                              **ex.metadata})
