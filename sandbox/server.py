@@ -233,10 +233,11 @@ class ProxyHandler(BaseHTTPRequestHandler):
                 if not head:
                     self.wfile.write(body)
                 return 429, len(body)
-            if fault == "timeout":
-                time.sleep(TIMEOUT_STALL_S)
-            elif fault == "slow":
-                time.sleep(SLOW_STALL_S)
+            if fault in ("timeout", "slow"):
+                # a stalled answer is not "in flight" for the log: /__state need not wait for it
+                self.server.state.abandon()
+                time.sleep(TIMEOUT_STALL_S if fault == "timeout" else SLOW_STALL_S)
+                self.server.state.begin()
             body = resp.body
             headers = [("Content-Type", resp.content_type), *resp.headers]
             h = stable_hash(host, target, "encoding")
