@@ -22,7 +22,7 @@ import re
 
 from parsers.detect import ANNUAL_REPORT, OTHER, classify_title
 from parsers.normalize import cn_number, nfkc, squash
-from parsers.regions import division_for_code, expand_stem, is_division_name
+from parsers.regions import division_for_code, expand_stem, is_division_name, is_division_path
 
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*年")
 _CN_YEAR = re.compile(r"([〇零○ＯO一二三四五六七八九]{4})\s*年")
@@ -139,7 +139,11 @@ def _agency_from_title(title: str) -> str | None:
         candidate = rest[: cut.start()] if cut else ""
         if candidate.endswith("人民") and rest[cut.start():].startswith("政府"):  # type: ignore[union-attr]
             candidate += "政府"
-    candidate = candidate.strip("《》“”\"'()（）:：,，.、 ")
+    candidate = re.sub(r"关于$", "", candidate.strip("《》“”\"'()（）:：,，.、 "))
+    if is_division_path(candidate) or re.search(r"(?:镇|乡|苏木)$", candidate):
+        candidate += "人民政府"  # "洪泽区2023年…报告" is the government's own report
+    elif candidate.endswith("街道"):
+        candidate += "办事处"
     return candidate if _is_agency(candidate) else None
 
 

@@ -226,6 +226,17 @@ def is_division_name(text: str) -> bool:
     return text in _index().by_name
 
 
+def is_division_path(text: str) -> bool:
+    """Whether ``text`` is one or more division names in a row (利通区, 吴忠市利通区): a title
+    that starts with one names that region's people's government."""
+    names = _index().by_name
+    reachable = [True] + [False] * len(text)
+    for end in range(1, len(text) + 1):
+        reachable[end] = any(reachable[start] and text[start:end] in names
+                             for start in range(max(0, end - 12), end))
+    return bool(text) and reachable[-1]
+
+
 def expand_stem(name: str, year: int | None = None) -> str:
     """Put back a dropped level suffix at the start of an agency name: 吴忠民政局 → 吴忠市民政局."""
     index = _index()

@@ -291,11 +291,14 @@ def read_t3(rows: list[list[str]], where: str = "表三") -> tuple[dict | None, 
 
 
 def _resolve_blanks(raw: dict, columns: Sequence[str], where: str, warnings: list[str]) -> dict:
-    """Blank cells become 0 when the table holds any number (the template's blank-for-zero);
-    in a table without a single number they stay null."""
+    """Blank cells of a template row that is present become 0 (reports leave zeros blank,
+    whole forms included when nothing happened); cells that could not be read stay null."""
     has_numbers = any(
         value is not None for parsed in raw.values() if parsed for value, _ in parsed
     )
+    if not has_numbers:
+        warnings.append(f"{where}: every cell blank; read as zeros")
+        has_numbers = True
     table: dict[str, dict[str, int | None]] = {}
     for key, parsed in raw.items():
         if parsed is None:
@@ -305,8 +308,6 @@ def _resolve_blanks(raw: dict, columns: Sequence[str], where: str, warnings: lis
             col: (0 if blank and has_numbers else value)
             for col, (value, blank) in zip(columns, parsed, strict=True)
         }
-    if not has_numbers:
-        warnings.append(f"{where}: no numbers in the table; cells left null")
     return table
 
 
@@ -361,8 +362,9 @@ def read_t4(rows: list[list[str]], where: str = "表四") -> tuple[dict | None, 
             }
         return table, warnings
     if header_seen:
-        warnings.append(f"{where}: header without a row of numbers; cells left null")
-        return _empty_t4(), warnings
+        # the form printed and left blank: blank cells are zeros (DOMAIN.md §3, 零报告)
+        warnings.append(f"{where}: header without a row of numbers; read as zeros")
+        return {group: dict.fromkeys(T4_COLUMNS, 0) for group in T4_GROUPS}, warnings
     return None, warnings
 
 

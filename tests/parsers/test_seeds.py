@@ -104,11 +104,12 @@ def test_seed_table_four():
                  "003_9d95345f879c4801.txt"):
         t4 = _parse_seed(name)["tables"]["t4"]
         assert t4 == {"review": zeros, "suit_direct": zeros, "suit_after_review": zeros}, name
-    # 利通区 printed the 表四 header and no numbers at all: null, with a warning, not zeros
+    # 利通区 printed the 表四 header and left the form blank: zeros, and a warning saying so
     result = _parse_seed("004_bd2728a2fb5b3f82.txt")
-    assert all(v is None for group in result["tables"]["t4"].values() for v in group.values())
-    assert result["checks"]["T4-A"]["ok"] is None
-    assert any("表四" in w for w in result["warnings"])
+    assert result["tables"]["t4"] == {"review": zeros, "suit_direct": zeros,
+                                      "suit_after_review": zeros}
+    assert result["checks"]["T4-A"]["ok"] is True
+    assert any("表四" in w and "zeros" in w for w in result["warnings"])
 
 
 def test_seed_checks_pass_where_the_tables_are_consistent():
