@@ -28,6 +28,7 @@ from sandbox.templates.style import signature_lines, style_of
 
 WQY_FONT = Path("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc")
 _MARGIN = 2.4 * cm
+_CELL_SIZE = 8
 
 
 @lru_cache(maxsize=1)
@@ -60,10 +61,17 @@ def _styles() -> dict[str, ParagraphStyle]:
 
 
 def _table(grid: Grid, width: float) -> Table:
+    """A ruled table with merged cells. Cells that fit on one line are plain strings (drawn by
+    the table itself, several times cheaper than a Paragraph); longer ones wrap as Paragraphs."""
     styles = _styles()
+    font = cjk_font()
+    unit = width / sum(grid.widths)
+    col_widths = [w * unit for w in grid.widths]
     data: list[list[object]] = [["" for _ in range(grid.ncols)] for _ in range(grid.nrows)]
     commands: list[tuple] = [
+        ("FONT", (0, 0), (-1, -1), font, _CELL_SIZE, _CELL_SIZE + 2),
         ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
+        ("ALIGN", (0, 0), (-1, -1), "CENTER"),
         ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
         ("LEFTPADDING", (0, 0), (-1, -1), 2),
         ("RIGHTPADDING", (0, 0), (-1, -1), 2),
@@ -71,19 +79,23 @@ def _table(grid: Grid, width: float) -> Table:
         ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
     ]
     for cell in grid.cells():
-        text = escape(cell.text)
-        if cell.kind == "label" and cell.rowspan >= 10 and len(cell.text) <= 12:
-            text = "<br/>".join(cell.text)  # vertical label, one character per line
-            style = styles["cell"]
-        else:
-            style = styles["cell_left"] if cell.kind == "label" else styles["cell"]
-        data[cell.row][cell.col] = Paragraph(text, style) if text else ""
+        room = sum(col_widths[cell.col : cell.col + cell.colspan]) - 4
         if cell.rowspan > 1 or cell.colspan > 1:
             commands.append(
                 ("SPAN", (cell.col, cell.row), (cell.col + cell.colspan - 1, cell.row + cell.rowspan - 1))
             )
-    unit = width / sum(grid.widths)
-    return Table(data, colWidths=[w * unit for w in grid.widths], style=TableStyle(commands))
+        if not cell.text:
+            continue
+        if cell.kind == "label" and cell.rowspan >= 10 and len(cell.text) <= 12:
+            data[cell.row][cell.col] = "\n".join(cell.text)  # vertical label, one character per line
+        elif pdfmetrics.stringWidth(cell.text, font, _CELL_SIZE) <= room:
+            data[cell.row][cell.col] = cell.text
+            if cell.kind == "label":
+                commands.append(("ALIGN", (cell.col, cell.row), (cell.col, cell.row), "LEFT"))
+        else:
+            style = styles["cell_left"] if cell.kind == "label" else styles["cell"]
+            data[cell.row][cell.col] = Paragraph(escape(cell.text), style)
+    return Table(data, colWidths=col_widths, style=TableStyle(commands))
 
 
 def _page_number(canvas, doc) -> None:  # noqa: ANN001 - reportlab callback signature

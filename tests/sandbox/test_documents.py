@@ -15,7 +15,7 @@ import pytest
 from lxml import html as lxml_html
 
 from sandbox.content import ReportContent, make_report_content
-from sandbox.documents import FORMATS, render_document, report_body_html
+from sandbox.documents import FORMATS, prepare_office, render_document, report_body_html
 from sandbox.seeds import SeedFormatError, load_seed
 from sandbox.templates import office
 
@@ -261,6 +261,19 @@ def test_doc_and_wps_are_word97_ole_files_with_the_report(office_cache, samples:
     assert _squash(content.title) in _squash(text)
     assert "本年新收政府信息公开申请数量" in text
     assert render_document(content, fmt) == data, "the same content converts once (cache)"
+
+
+def test_prepare_office_converts_many_reports_in_one_run(
+    office_cache, samples: list[ReportContent], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runs = []
+    real_run = office._run_soffice
+    monkeypatch.setattr(office, "_run_soffice", lambda *a: (runs.append(a), real_run(*a)))
+    prepare_office(samples[:2])
+    assert len(runs) <= 1, "one soffice start for the whole batch"
+    monkeypatch.setattr(office, "_run_soffice", lambda *a: pytest.fail("not served from the cache"))
+    for content in samples[:2]:
+        assert render_document(content, "doc")[:8] == bytes.fromhex("D0CF11E0A1B11AE1")
 
 
 def test_missing_libreoffice_is_a_clear_error(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, samples) -> None:
