@@ -103,6 +103,7 @@ class SandboxState:
 
 class ProxyHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go out in separate writes
     server_version = "nginx"
     sys_version = ""
     server: SandboxHTTPServer
