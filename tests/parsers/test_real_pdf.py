@@ -92,3 +92,18 @@ def test_no_publication_date_is_invented(hongze):
     assert hongze["published"] is None
     rejected = [c for c in hongze["published_candidates"] if c.get("rejected")]
     assert {c["date"] for c in rejected} >= {"2023-01-01", "2023-12-31"}
+
+
+def test_the_article_page_that_links_the_pdf_dates_it(real_pdf):
+    referrer = (
+        "<html><head><meta charset='utf-8'>"
+        "<meta name='ArticleTitle' content='洪泽区人民政府2023年政府信息公开工作年度报告'>"
+        "<meta name='PubDate' content='2024-01-18 09:30'>"
+        "<meta name='SiteIDCode' content='3208130001'></head>"
+        "<body><div>附件：<a href='a.pdf'>年度报告.pdf</a></div></body></html>"
+    ).encode()
+    result = parse_document(real_pdf.read_bytes(), url="https://www.hongze.gov.cn/a.pdf",
+                            referrer_html=referrer)
+    assert result["published"] == "2024-01-18"
+    assert result["published_source"] == "meta_pubdate"
+    assert result["region_code"] == "320813"
