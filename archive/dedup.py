@@ -105,7 +105,8 @@ def rebuild(data_dir: Path, warc_paths: Iterable[Path]) -> DedupIndex:
     """Recreate the index from WARC files (oldest first, so the first capture wins).
 
     Only complete ``response`` records count as originals: a revisit has no payload of its own
-    and a truncated body is not the payload its digest would promise to others.
+    and a truncated body is not the payload its digest would promise to others. Identical-
+    payload revisits still count as the latest capture of their URI (for 304 revisits).
     """
     from archive.reader import iter_records  # local: reader is heavier and not always needed
 
@@ -115,10 +116,14 @@ def rebuild(data_dir: Path, warc_paths: Iterable[Path]) -> DedupIndex:
     index = DedupIndex(path)
     for warc in sorted(warc_paths, key=lambda p: p.name):
         for rec in iter_records(warc, with_payload=False):
-            if rec.rec_type != "response" or rec.header("WARC-Truncated"):
+            if rec.header("WARC-Truncated"):
                 continue
-            index.add(rec.header("WARC-Payload-Digest"),
-                      Original(rec.target_uri or "", rec.date, rec.record_id, warc.name,
-                               rec.offset), commit=False)
+            original = Original(rec.target_uri or "", rec.date, rec.record_id, warc.name,
+                                rec.offset)
+            if rec.rec_type == "response":
+                index.add(rec.header("WARC-Payload-Digest"), original, commit=False)
+            elif rec.rec_type == "revisit" and (rec.header("WARC-Profile") or "").endswith(
+                    "identical-payload-digest"):
+                index.add(None, original, commit=False)  # a full capture of its URI, too
     index.db.commit()
     return index

@@ -56,8 +56,10 @@ class Exchange:
             raise ValueError(f"exchange {self.url}: truncated={self.truncated!r}, "
                              f"expected one of {TRUNCATION_REASONS}")
         for name, value in (*self.request_headers, *self.response_headers):
-            if any(c in name for c in ":\r\n") or "\r" in value or "\n" in value:
-                raise ValueError(f"exchange {self.url}: header {name!r}: {value!r} "
-                                 "contains a line break or colon in its name")
+            if (not name or not name.isascii() or any(c in name for c in ": \t\r\n")
+                    or "\r" in value or "\n" in value):
+                raise ValueError(f"exchange {self.url}: header {name!r}: {value!r} has an "
+                                 "empty or non-ASCII name, a colon/space in its name, or a "
+                                 "line break")
         if not isinstance(self.body, bytes | bytearray):
             raise ValueError(f"exchange {self.url}: body must be bytes, got {type(self.body)}")

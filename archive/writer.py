@@ -22,6 +22,8 @@ import os
 import threading
 import uuid
 import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -163,6 +165,7 @@ class ArchiveWriter:
         self._cdxj_lines: list[str] = []
         self._serial = 0
         self.closed_files: list[Path] = []
+        self._closed = False
         self.dedup: DedupIndex | None = None
         if dedup:
             if index_path(self.data_dir).exists():
@@ -246,7 +249,36 @@ class ArchiveWriter:
         """Write response-or-revisit, request and metadata; return where the response went."""
         ex.validate()
         with self._lock:
-            return self._write_exchange(ex)
+            self._check_open()
+            self._ready()
+            with self._all_or_nothing():
+                return self._write_exchange(ex)
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise ValueError(f"ArchiveWriter for {self.data_dir} (crawl {self.crawl_id}) "
+                             "is closed")
+
+    @contextmanager
+    def _all_or_nothing(self) -> Iterator[None]:
+        """If writing a group of records fails half-way (disk full, a bug), cut the file back
+        to where the group started, so the file stays valid and later records stay readable."""
+        start = self._fh.tell() if self._fh is not None else None
+        name = self._name
+        try:
+            yield
+        except BaseException:
+            if self._fh is not None and start is not None and self._name == name:
+                gz = self._writer.out if self._writer is not None else None
+                if isinstance(gz, _GzipMembers):
+                    gz._comp = None
+                try:
+                    self._fh.flush()
+                except OSError:
+                    pass
+                os.ftruncate(self._fh.fileno(), start)
+                self._fh.seek(start)
+            raise
 
     def _write_exchange(self, ex: Exchange) -> RecordLocation:
         uri = normalize_target_uri(ex.url)
@@ -272,7 +304,6 @@ class ArchiveWriter:
             if original is not None:
                 profile = PROFILE_IDENTICAL
 
-        self._ready()
         content_type = "application/http; msgtype=response"
         if profile is not None:
             warc_headers = [*common, ("WARC-Profile", profile)]
@@ -340,12 +371,14 @@ class ArchiveWriter:
         digest = sha1_digest(data)
         rec_id = _new_id()
         with self._lock:
+            self._check_open()
             self._ready()
-            offset, length = self._write(
-                normalize_target_uri(url), "conversion",
-                [("WARC-Record-ID", rec_id), ("WARC-Date", _warc_date(fetched_at)),
-                 ("WARC-Refers-To", refers_to_record_id), ("WARC-Payload-Digest", digest)],
-                "text/html; charset=utf-8", data, None, digest)
+            with self._all_or_nothing():
+                offset, length = self._write(
+                    normalize_target_uri(url), "conversion",
+                    [("WARC-Record-ID", rec_id), ("WARC-Date", _warc_date(fetched_at)),
+                     ("WARC-Refers-To", refers_to_record_id), ("WARC-Payload-Digest", digest)],
+                    "text/html; charset=utf-8", data, None, digest)
             return RecordLocation(self._name, offset, length, rec_id, digest, False)
 
     @property
@@ -356,6 +389,7 @@ class ArchiveWriter:
     def close(self) -> None:
         """Close the current file: rename it from ``.open`` and write its CDXJ index."""
         with self._lock:
+            self._closed = True
             self._close_file()
             if self.dedup is not None:
                 self.dedup.close()

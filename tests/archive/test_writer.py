@@ -233,3 +233,34 @@ def test_bad_exchange_is_refused_with_a_clear_error(tmp_path, change, message):
     with ArchiveWriter(tmp_path, crawl_id="bad", warcinfo={}) as w:
         with pytest.raises(ValueError, match=message):
             w.write_exchange(Exchange(**fields))
+
+
+def test_a_write_failing_half_way_leaves_the_file_valid(tmp_path, server, monkeypatch):
+    from archive import writer as writer_mod
+    from archive.verify import verify_data_dir
+
+    with ArchiveWriter(tmp_path, crawl_id="fail", warcinfo={}) as w:
+        good = w.write_exchange(fetch(server, "/plain.html"))
+
+        def broken(fields):  # the metadata record fails after response and request were written
+            raise OSError(28, "No space left on device")
+
+        monkeypatch.setattr(writer_mod, "_warc_fields", broken)
+        with pytest.raises(OSError, match="No space"):
+            w.write_exchange(fetch(server, "/gzip.html"))
+        monkeypatch.undo()
+        after = w.write_exchange(fetch(server, "/chunked.html"))
+    types = [r.rec_type for r in iter_records(tmp_path / "warcs" / after.filename)]
+    assert types == ["warcinfo"] + ["response", "request", "metadata"] * 2
+    assert good.filename == after.filename
+    report = verify_data_dir(tmp_path)
+    assert report.ok, [str(p) for p in report.problems]
+    uris = [r.target_uri for r in iter_data_dir(tmp_path) if r.rec_type == "response"]
+    assert uris == [server.url("/plain.html"), server.url("/chunked.html")]
+
+
+def test_closed_writer_refuses_writes(tmp_path, server):
+    w = ArchiveWriter(tmp_path, crawl_id="closed", warcinfo={})
+    w.close()
+    with pytest.raises(ValueError, match="is closed"):
+        w.write_exchange(fetch(server, "/plain.html"))
