@@ -24,6 +24,7 @@ COMMANDS: dict[str, str] = {
     "serve": "nianbao.commands.serve:serve",
     "archive": "nianbao.commands.archive:archive",
     "parse": "nianbao.commands.parse:parse_command",
+    "crawl": "nianbao.commands.crawl:crawl",
 }
 
 

@@ -1,0 +1,80 @@
+"""Incremental recrawls: conditional requests for documents already captured.
+
+Earlier crawls' journals (``crawls/*/fetched.jsonl``, written by :mod:`crawler.warc_extension`)
+keep each captured URL's ``ETag`` and ``Last-Modified``. For attachments — the large, stable
+leaves of a crawl — this middleware sends ``If-None-Match`` / ``If-Modified-Since``; an unchanged
+document answers 304, which the archive records as a ``server-not-modified`` revisit. Pages are
+always fetched in full: the crawler needs their links, and a 304 carries none. Kept deliberately
+simple: the newest validator per URL wins.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from scrapy import signals
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+    from scrapy.http import Request
+
+logger = logging.getLogger(__name__)
+
+
+def load_validators(data_dir: Path, exclude_crawl: str = "") -> dict[str, tuple[str, str]]:
+    """URL -> (etag, last_modified) from earlier crawls' journals (oldest first, newest wins)."""
+    out: dict[str, tuple[str, str]] = {}
+    crawls = Path(data_dir) / "crawls"
+    if not crawls.is_dir():
+        return out
+    journals = sorted(crawls.glob("*/fetched.jsonl"), key=lambda p: p.stat().st_mtime)
+    for journal in journals:
+        if journal.parent.name == exclude_crawl:
+            continue
+        with open(journal, encoding="utf-8", errors="replace") as fh:
+            for line in fh:
+                try:
+                    row = json.loads(line)
+                except ValueError:
+                    continue  # a torn last line after a crash
+                if row.get("status") == 200 and not row.get("truncated") and (
+                    row.get("etag") or row.get("last_modified")
+                ):
+                    out[row["url"]] = (row.get("etag") or "", row.get("last_modified") or "")
+    return out
+
+
+class ConditionalRequestMiddleware:
+    def __init__(self, crawler: Crawler):
+        self.crawler = crawler
+        self.validators: dict[str, tuple[str, str]] = {}
+        crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ConditionalRequestMiddleware:
+        return cls(crawler)
+
+    def spider_opened(self, spider: Any) -> None:
+        s = self.crawler.settings
+        if not s.getbool("NIANBAO_CONDITIONAL", True):
+            return
+        self.validators = load_validators(Path(s.get("NIANBAO_DATA_DIR") or "data"),
+                                          s.get("NIANBAO_CRAWL_ID", ""))
+
+    def process_request(self, request: Request, spider: Any = None) -> None:
+        nb = request.meta.get("nb")
+        if not nb or nb.get("role") != "attachment" or request.method != "GET":
+            return None
+        found = self.validators.get(request.url)
+        if not found:
+            return None
+        etag, last_modified = found
+        if etag and b"If-None-Match" not in request.headers:
+            request.headers[b"If-None-Match"] = etag
+        if last_modified and b"If-Modified-Since" not in request.headers:
+            request.headers[b"If-Modified-Since"] = last_modified
+        self.crawler.stats.inc_value("nianbao/conditional_requests")
+        return None

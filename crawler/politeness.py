@@ -1,0 +1,112 @@
+"""Politeness: identify ourselves, and back off a host that asks us to, without slowing the rest.
+
+Scrapy already gives most of what a polite crawler needs and we use it as is
+(see :mod:`crawler.settings`): one connection per host (``CONCURRENT_REQUESTS_PER_DOMAIN = 1``;
+download slots are keyed by host name, also through a proxy), AutoThrottle between a floor and a
+ceiling, and robots.txt (RFC 9309) through ``ROBOTSTXT_OBEY`` with the Protego parser.
+
+What Scrapy lacks is honouring ``Retry-After`` (RFC 9110 §10.2.3) on 429/503: its retry
+middleware re-queues the request at once. :class:`HostBackoff` fills that gap. It listens to
+``response_downloaded``, which Scrapy fires *before* it frees the host's download slot and looks
+at that slot's queue again, and pushes the slot's ``lastseen`` into the future. The downloader
+then waits out the delay for *that host only*; other hosts keep crawling. Without a
+``Retry-After`` it backs off exponentially per host and resets on the next good answer. A
+``Retry-After`` longer than ``RETRY_AFTER_MAX`` is not waited for: the request is not retried
+(the answer is archived and classed ``rate_limited``) and the host pauses for the maximum.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+from datetime import UTC, datetime
+from time import monotonic
+from typing import TYPE_CHECKING, Any
+
+from scrapy import signals
+
+import nianbao
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+    from scrapy.http import Request, Response
+    from scrapy.settings import BaseSettings
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_CONTACT_URL = "https://github.com/nianbao/nianbao"
+BACKOFF_STATUSES = (429, 503)
+
+
+def user_agent(contact_url: str = DEFAULT_CONTACT_URL) -> str:
+    """``nianbao/<version> (+<contact URL>)``: who we are and where to complain."""
+    return f"nianbao/{nianbao.__version__} (+{contact_url})"
+
+
+def parse_retry_after(value: str | bytes | None, now: datetime | None = None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` value (delta-seconds or an HTTP date); None if
+    absent or unreadable."""
+    if value is None:
+        return None
+    if isinstance(value, bytes):
+        value = value.decode("latin-1")
+    value = value.strip()
+    if not value:
+        return None
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when is None:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    now = now or datetime.now(UTC)
+    return max(0.0, (when - now).total_seconds())
+
+
+class HostBackoff:
+    """Delay one host's download slot after 429/503 (see module docstring)."""
+
+    def __init__(self, crawler: Crawler):
+        self.crawler = crawler
+        s: BaseSettings = crawler.settings
+        self.max_wait = s.getfloat("RETRY_AFTER_MAX", 120.0)
+        self.base = s.getfloat("BACKOFF_BASE", 2.0)
+        self.cap = s.getfloat("BACKOFF_MAX", 60.0)
+        self.strikes: dict[str, int] = {}
+        self.waits: list[tuple[str, float]] = []  # (host slot, seconds) for the crawl report
+        crawler.signals.connect(self.response_downloaded, signal=signals.response_downloaded)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> HostBackoff:
+        return cls(crawler)
+
+    def response_downloaded(self, response: Response, request: Request, **_: Any) -> None:
+        key = request.meta.get("download_slot")
+        engine = self.crawler.engine
+        if key is None or engine is None:
+            return
+        slot = engine.downloader.slots.get(key)
+        if slot is None:
+            return
+        if response.status not in BACKOFF_STATUSES:
+            self.strikes.pop(key, None)
+            return
+        wanted = parse_retry_after(response.headers.get(b"Retry-After"))
+        if wanted is None:
+            n = self.strikes[key] = self.strikes.get(key, 0) + 1
+            wait = min(self.cap, self.base * 2 ** (n - 1))
+        elif wanted > self.max_wait:
+            request.meta["dont_retry"] = True
+            request.meta["retry_after_too_long"] = wanted
+            wait = self.max_wait
+        else:
+            wait = wanted
+        if slot.delay <= 0:
+            slot.delay = 0.001  # the downloader only looks at lastseen when a delay is set
+        slot.lastseen = max(slot.lastseen, monotonic() + wait)
+        self.waits.append((key, wait))
+        logger.info("host %s answered %s: pausing it for %.1fs", key, response.status, wait)

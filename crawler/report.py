@@ -1,0 +1,258 @@
+"""The crawl report: per seed (agency) what was seen, like Heritrix's seeds report.
+
+``crawls/<id>/report.json`` holds, per seed: a status (``complete``, ``partial``,
+``challenged``, ``blocked``, ``rate_limited``, ``unreachable``, ``not_found``, ``not_crawled``),
+pages and documents fetched, report pages and look-alikes (interpretations, notices) with
+titles, attachments, response classes, hosts, out-of-scope counts by rule, robots refusals,
+failures, the limit that stopped the crawl, and the WARC files written. The catalog reads it to
+tell *missing* (the site was fully seen and has no report) from *unverified* (it could not be).
+
+Every spider item is also appended to ``crawls/<id>/items.jsonl`` as it happens, and the report
+is rebuilt from that file, so a resumed crawl (even after ``kill -9``) reports the union of its
+runs; items are keyed by URL, the latest answer wins.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import Counter, defaultdict
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from scrapy import signals
+
+from crawler import classify as rc
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+
+logger = logging.getLogger(__name__)
+
+REPORT_KINDS = ("annual_report", "interpretation", "notice")
+LIMIT_REASONS = {"max_pages", "time_limit", "max_bytes", "closespider_pagecount",
+                 "closespider_timeout", "shutdown", "cancelled"}
+
+
+def _seed_status(seed: dict[str, Any], stopped_by: str | None) -> str:
+    classes: Counter[str] = Counter(seed["response_classes"])
+    ok = classes[rc.OK] + classes[rc.JS_SHELL] + classes[rc.NOT_MODIFIED]
+    if not seed["pages"] and not seed["failures"]:
+        return "not_crawled"
+    if ok == 0:
+        for cls, status in ((rc.CHALLENGED, "challenged"), (rc.BLOCKED, "blocked"),
+                            (rc.RATE_LIMITED, "rate_limited")):
+            if classes[cls]:
+                return status
+        if classes[rc.NOT_FOUND] and not (classes[rc.SERVER_ERROR] or classes[rc.NETWORK_ERROR]
+                                          or classes[rc.TIMEOUT]):
+            return "not_found"
+        return "unreachable"
+    if stopped_by:
+        return "partial"
+    if any(classes[c] for c in rc.INACCESSIBLE):
+        return "partial"
+    return "complete"
+
+
+def build_report(items: list[dict[str, Any]], *, agencies: list[Any], crawl_id: str,
+                 stopped_by: str | None, warc_files: list[str], stats: dict[str, Any],
+                 started: str = "", finished: str = "", finish_reason: str = "") -> dict[str, Any]:
+    """The report dict from the items of a crawl (see module docstring)."""
+    latest: dict[tuple[str, str], dict[str, Any]] = {}
+    for it in items:
+        latest[(str(it.get("agency")), str(it.get("url")))] = it
+    seeds: dict[str, dict[str, Any]] = {}
+    for a in agencies:
+        seeds[a.agency_id] = {
+            "agency_id": a.agency_id, "name": a.name, "region_code": a.region_code,
+            "seed_urls": a.seed_urls, "pages": 0, "documents": 0, "report_pages": [],
+            "look_alikes": [], "attachments": [], "response_classes": defaultdict(int),
+            "hosts": defaultdict(int), "out_of_scope": defaultdict(int), "robots_disallowed": 0,
+            "failures": 0, "truncated": 0, "rendered": 0, "challenged_urls": [],
+        }
+    for (agency, url), it in latest.items():
+        seed = seeds.get(agency)
+        if seed is None:
+            continue
+        cls = it.get("class", "")
+        if it.get("type") == "failure":
+            if cls == rc.ROBOTS_DISALLOWED:
+                seed["robots_disallowed"] += 1
+            elif cls == "ignored":
+                pass
+            else:
+                seed["failures"] += 1
+                seed["response_classes"][cls] += 1
+            continue
+        seed["response_classes"][cls] += 1
+        seed["hosts"][urlsplit(url).hostname or ""] += 1
+        if it.get("rendered"):
+            seed["rendered"] += 1
+        if it.get("truncated"):
+            seed["truncated"] += 1
+        if cls == rc.CHALLENGED:
+            seed["challenged_urls"].append(url)
+        if it.get("document"):
+            seed["documents"] += 1
+            if cls in (rc.OK, rc.NOT_MODIFIED):
+                seed["attachments"].append(url)
+        else:
+            seed["pages"] += 1
+        kind = it.get("kind")
+        if kind in REPORT_KINDS and cls in (rc.OK, rc.JS_SHELL):
+            entry = {"url": url, "title": it.get("title", ""), "kind": kind}
+            (seed["report_pages"] if kind == "annual_report" else seed["look_alikes"]).append(entry)
+    prefix = "nianbao/out_of_scope/"
+    for key, value in stats.items():
+        if key.startswith(prefix):
+            agency, _, reason = key[len(prefix):].rpartition("/")
+            if agency in seeds:
+                seeds[agency]["out_of_scope"][reason] += int(value)
+    out_seeds = []
+    for seed in seeds.values():
+        seed["status"] = _seed_status(seed, stopped_by)
+        for k in ("response_classes", "hosts", "out_of_scope"):
+            seed[k] = dict(sorted(seed[k].items()))
+        for k in ("report_pages", "look_alikes"):
+            seed[k] = sorted(seed[k], key=lambda e: e["url"])
+        seed["attachments"] = sorted(seed["attachments"])
+        seed["stopped_by"] = stopped_by
+        out_seeds.append(seed)
+    totals = {
+        "seeds": len(out_seeds),
+        "pages": sum(s["pages"] for s in out_seeds),
+        "documents": sum(s["documents"] for s in out_seeds),
+        "report_pages": sum(len(s["report_pages"]) for s in out_seeds),
+        "look_alikes": sum(len(s["look_alikes"]) for s in out_seeds),
+        "attachments": sum(len(s["attachments"]) for s in out_seeds),
+        "failures": sum(s["failures"] for s in out_seeds),
+        "robots_disallowed": sum(s["robots_disallowed"] for s in out_seeds),
+        "statuses": dict(Counter(s["status"] for s in out_seeds)),
+    }
+    return {
+        "crawl_id": crawl_id, "started": started, "finished": finished,
+        "finish_reason": finish_reason, "stopped_by": stopped_by, "complete": stopped_by is None,
+        "warc_files": sorted(warc_files), "totals": totals, "seeds": out_seeds,
+    }
+
+
+def read_items(path: Path) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    if not path.exists():
+        return out
+    with open(path, encoding="utf-8", errors="replace") as fh:
+        for line in fh:
+            try:
+                out.append(json.loads(line))
+            except ValueError:
+                continue  # torn last line after a crash
+    return out
+
+
+class CrawlReportExtension:
+    """Collect spider items into ``items.jsonl`` and write ``report.json`` when the crawl ends."""
+
+    def __init__(self, crawler: Crawler):
+        self.crawler = crawler
+        s = crawler.settings
+        self.data_dir = Path(s.get("NIANBAO_DATA_DIR") or "data")
+        self.crawl_id = s.get("NIANBAO_CRAWL_ID") or ""
+        self.started = datetime.now(UTC).isoformat(timespec="seconds")
+        self.report: dict[str, Any] | None = None
+        self.live: Counter[str] = Counter()  # for progress displays
+        self._fh: Any = None
+        crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(self.item_scraped, signal=signals.item_scraped)
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> CrawlReportExtension:
+        return cls(crawler)
+
+    @property
+    def crawl_dir(self) -> Path:
+        if not self.crawl_id:
+            from crawler.warc_extension import WarcExtension
+
+            for ext in self.crawler.extensions.middlewares:
+                if isinstance(ext, WarcExtension):
+                    self.crawl_id = ext.crawl_id
+            self.crawl_id = self.crawl_id or datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        return self.data_dir / "crawls" / self.crawl_id
+
+    def spider_opened(self, spider: Any) -> None:
+        self.crawl_dir.mkdir(parents=True, exist_ok=True)
+        self._fh = open(self.crawl_dir / "items.jsonl", "a", encoding="utf-8")  # noqa: SIM115
+
+    def item_scraped(self, item: Any, **_: Any) -> None:
+        if not isinstance(item, dict) or self._fh is None:
+            return
+        self._fh.write(json.dumps(item, ensure_ascii=False, default=str) + "\n")
+        self._fh.flush()
+        if item.get("type") == "failure":
+            self.live["errors"] += 1
+        elif item.get("document"):
+            self.live["documents"] += 1
+        else:
+            self.live["pages"] += 1
+            if item.get("kind") == "annual_report":
+                self.live["reports"] += 1
+        if item.get("class") in rc.INACCESSIBLE:
+            self.live["errors"] += 1
+
+    def spider_closed(self, spider: Any, reason: str = "") -> None:
+        if self._fh is not None:
+            self._fh.close()
+            self._fh = None
+        stats = self.crawler.stats.get_stats() if self.crawler.stats else {}
+        stopped_by = stats.get("nianbao/limit") or (reason if reason in LIMIT_REASONS else None)
+        from crawler.warc_extension import WarcExtension
+
+        files: set[str] = set()
+        for ext in self.crawler.extensions.middlewares:
+            if isinstance(ext, WarcExtension):
+                files |= ext.files
+        previous = self.crawl_dir / "report.json"
+        if previous.exists():
+            try:
+                old = json.loads(previous.read_text(encoding="utf-8"))
+                files |= set(old.get("warc_files", []))
+                self.started = old.get("started") or self.started
+            except ValueError:
+                pass
+        simulated = self.crawler.settings.get("NIANBAO_SIMULATED_DATE") or None
+        self.report = build_report(
+            read_items(self.crawl_dir / "items.jsonl"),
+            agencies=getattr(spider, "agencies", []), crawl_id=self.crawl_id,
+            stopped_by=stopped_by, warc_files=sorted(files), stats=stats, started=self.started,
+            finished=datetime.now(UTC).isoformat(timespec="seconds"), finish_reason=reason,
+        )
+        self.report["simulated_date"] = simulated
+        tmp = previous.with_suffix(".json.tmp")
+        tmp.write_text(json.dumps(self.report, ensure_ascii=False, indent=2), encoding="utf-8")
+        tmp.replace(previous)
+        logger.info("crawl report written to %s", previous)
+
+
+def render_table(report: dict[str, Any]) -> Any:
+    """A rich Table of the report, one row per seed."""
+    from rich.table import Table
+
+    t = report["totals"]
+    title = (f"crawl {report['crawl_id']}: {t['seeds']} seeds, {t['pages']} pages, "
+             f"{t['documents']} documents, {t['report_pages']} report pages"
+             + (f" — stopped by {report['stopped_by']}" if report.get("stopped_by") else ""))
+    table = Table(title=title)
+    for col in ("agency", "status", "pages", "reports", "look-alikes", "attachments",
+                "classes", "out of scope", "robots"):
+        table.add_column(col)
+    for s in report["seeds"]:
+        classes = " ".join(f"{k}:{v}" for k, v in s["response_classes"].items())
+        oos = " ".join(f"{k}:{v}" for k, v in s["out_of_scope"].items())
+        table.add_row(f"{s['agency_id']} {s['name']}", s["status"], str(s["pages"]),
+                      str(len(s["report_pages"])), str(len(s["look_alikes"])),
+                      str(len(s["attachments"])), classes, oos, str(s["robots_disallowed"]))
+    return table

@@ -1,0 +1,1 @@
+"""Scrapy spiders (``scrapy list``): ``portal`` is the one nianbao runs."""
