@@ -147,7 +147,8 @@ class View:
             return self.mirror(path)
         portal = self.u.portals.get(host)
         if portal is None:
-            return Response(404, b"unknown host", "text/plain; charset=utf-8")
+            # what a real proxy says when the name does not resolve
+            return Response(502, f"sandbox proxy: cannot resolve {host}\n".encode(), "text/plain; charset=utf-8")
         if path == "/robots.txt":
             return Response(200, self.site.robots_txt(host).encode(), "text/plain; charset=utf-8")
         fam = family_for(portal.family)

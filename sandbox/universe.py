@@ -398,7 +398,7 @@ class Universe:
         if dated:
             if outcome == "backdated":
                 r.url_date = r.appeared  # the upload day: the URL tells the truth here
-            elif evidence == "none" or rng.random() < 0.1:
+            elif evidence == "none" or (evidence != "url" and rng.random() < 0.1):
                 # CMS creation/migration dates: the URL date lies
                 # (never before the report year ends: a CMS cannot create it earlier)
                 lie = r.published - dt.timedelta(days=rng.randint(20, 400))

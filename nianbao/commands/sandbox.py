@@ -41,6 +41,8 @@ def serve(port: int, host: str, seed: int, size: str, latency_ms: float, faults:
                              latency_ms=latency_ms, as_of=as_of)
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
+    except OSError as exc:
+        raise click.UsageError(f"cannot listen on {host}:{port}: {exc.strerror} (try another --port)") from None
     u = server.state.universe
     click.echo(f"sandbox: {len(u.agencies)} agencies, {len(u.portals)} portals, "
                f"{u.document_count()} documents; proxy on http://{host}:{server.server_address[1]} "
