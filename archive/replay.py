@@ -17,6 +17,8 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from warcio.timeutils import iso_date_to_timestamp
+
 from archive import files
 
 DEFAULT_COLLECTION = "nianbao"
@@ -57,7 +59,14 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 def replay_url(port: int, timestamp: str, url: str, *, coll: str = DEFAULT_COLLECTION,
                mode: str = "id_", host: str = "127.0.0.1") -> str:
-    """A pywb replay URL; ``id_`` mode serves the archived bytes and headers unrewritten."""
+    """A pywb replay URL; ``id_`` mode serves the archived bytes and headers unrewritten
+    (``mode=""`` gives the framed, rewritten view for people). ``timestamp`` may be a WARC-Date.
+
+    pywb replays a ``server-not-modified`` revisit as the 304 it was, so links meant to show a
+    document should use the timestamp of the capture it refers to (WARC-Refers-To-Date).
+    """
+    if "T" in timestamp or "-" in timestamp:
+        timestamp = iso_date_to_timestamp(timestamp)
     return f"http://{host}:{port}/{coll}/{timestamp}{mode}/{url}"
 
 

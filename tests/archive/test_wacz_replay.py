@@ -73,9 +73,11 @@ def replay(crawled):
 @pytest.mark.parametrize("path", ["/plain.html", "/gzip.html", "/chunked.html",
                                   "/chunked-gzip.html", "/report.pdf", "/mirror/report.pdf",
                                   "/list.html?page=2&col=nb"])
-def test_pywb_replays_the_bytes_the_server_sent(replay, server, path):
+def test_pywb_replays_the_bytes_the_server_sent(replay, crawled, server, path):
+    data, locations = crawled
     route = server.routes[path]
-    timestamp = "20990101000000"   # pywb picks the nearest capture
+    timestamp = read_record(data / "warcs" / locations[path].filename,
+                            locations[path].offset).date   # a WARC-Date works as timestamp
     with DIRECT.open(replay.url(timestamp, server.url(path))) as resp:
         assert resp.status == 200
         replayed = resp.read()

@@ -39,14 +39,27 @@ def test_warcio_check_passes(crawled, venv_bin):
     assert "digest pass" in result.stdout and "failed" not in result.stdout
 
 
-def test_our_cdxj_equals_cdxj_indexer(crawled, venv_bin):
-    data, _ = crawled
-    for warc in closed_warcs(data):
-        ours = (data / "indexes" / (warc.name[:-len(".warc.gz")] + ".cdxj")).read_text()
-        theirs = subprocess.run([str(venv_bin / "cdxj-indexer"), "--sort", str(warc)],
-                                capture_output=True, text=True, check=True).stdout
-        assert ours.splitlines() == theirs.splitlines()
-        assert len(ours.splitlines()) >= 9  # one per exchange
+def test_our_cdxj_equals_cdxj_indexer(crawled_copy, server, venv_bin):
+    data, first = crawled_copy
+    crawl(data, server, "c2")                                     # revisits across files
+    with ArchiveWriter(data, crawl_id="c3", warcinfo=WARCINFO, max_size=3_000) as w:  # rotation
+        w.write_exchange(fetch(server, "/etag.html", extra_headers=[("If-None-Match", '"v1"')]))
+        resp = w.write_exchange(fetch(server, "/chunked.html"))
+        w.write_rendered_dom(server.url("/chunked.html"), "<html>dom</html>",
+                             datetime.now(UTC), resp.record_id)
+        truncated = fetch(server, "/report.pdf")
+        truncated.body, truncated.truncated = truncated.body[:1000], "length"
+        w.write_exchange(truncated)
+    warcs = closed_warcs(data)
+    assert len(warcs) >= 4
+    ours = []
+    for warc in warcs:
+        lines = (data / "indexes" / (warc.name[:-len(".warc.gz")] + ".cdxj")).read_text()
+        assert lines.splitlines() == sorted(lines.splitlines()) and lines.strip(), warc.name
+        ours += lines.splitlines()
+    theirs = subprocess.run([str(venv_bin / "cdxj-indexer"), "--sort", *map(str, warcs)],
+                            capture_output=True, text=True, check=True).stdout
+    assert sorted(ours) == theirs.splitlines()
 
 
 @pytest.mark.parametrize("path", ["/chunked.html", "/chunked-gzip.html", "/report.pdf"])
