@@ -93,26 +93,55 @@ def _html_heading(text: str, style: Style) -> str:
     return f'<p class="MsoNormal"><strong><span{font}>{html.escape(text)}</span></strong></p>'
 
 
-def report_body_html(content: ReportContent) -> str:
-    """The article body as a portal CMS serves it: optional repeated title, headings,
-    paragraphs, the tables after their sections, and the signature and date at the end."""
+def _body_blocks(content: ReportContent) -> tuple[str, list[str], str]:
+    """(opening tag, one HTML block per section with its tables, closing part)."""
     style = style_of(content)
     slots = table_slots(content)
-    out = ['<div class="TRS_Editor">' if style.word_html else '<div class="article-content">']
+    opening = '<div class="TRS_Editor">' if style.word_html else '<div class="article-content">'
+    blocks: list[str] = []
     if style.title_in_body:
-        out.append(
+        blocks.append(
             '<p style="text-align:center"><strong><span style="font-size:22px">'
             f"{html.escape(content.title)}</span></strong></p>"
         )
     for i, (heading, body) in enumerate(content.sections):
-        if heading:
-            out.append(_html_heading(heading, style))
+        out = [_html_heading(heading, style)] if heading else []
         out.extend(_html_paragraph(p, style) for p in paragraphs(body))
-        for name in slots.get(i, []):
-            out.append(_html_table(grid_for(name, content, style.table), style))
-    out.extend(_html_paragraph(line, style, align="right") for line in signature_lines(content))
-    out.append("</div>")
-    return "\n".join(out)
+        out.extend(_html_table(grid_for(name, content, style.table), style) for name in slots.get(i, []))
+        if out:
+            blocks.append("\n".join(out))
+    closing = "\n".join(
+        [*(_html_paragraph(line, style, align="right") for line in signature_lines(content)), "</div>"]
+    )
+    return opening, blocks, closing
+
+
+def report_body_html(content: ReportContent) -> str:
+    """The article body as a portal CMS serves it: optional repeated title, headings,
+    paragraphs, the tables after their sections, and the signature and date at the end."""
+    opening, blocks, closing = _body_blocks(content)
+    return "\n".join([opening, *blocks, closing])
+
+
+def report_body_pages(content: ReportContent, pages: int) -> list[str]:
+    """The body cut into ``pages`` parts at section boundaries, as CMS page breaks (分页) cut
+    long articles; each part is a complete fragment and the signature ends the last one.
+    Joining the parts' inner blocks gives back :func:`report_body_html`'s content."""
+    if pages < 1:
+        raise ValueError(f"pages must be at least 1, got {pages}")
+    opening, blocks, closing = _body_blocks(content)
+    pages = min(pages, max(len(blocks), 1))
+    parts: list[list[str]] = []
+    start = 0
+    for i in range(pages):  # contiguous runs of sections, as even in count as possible
+        size = len(blocks) // pages + (1 if i < len(blocks) % pages else 0)
+        parts.append(blocks[start : start + size])
+        start += size
+    end = "</div>"
+    return [
+        "\n".join([opening, *part, closing if i == len(parts) - 1 else end])
+        for i, part in enumerate(parts)
+    ]
 
 
 # --------------------------------------------------------------------------------------------
@@ -123,7 +152,7 @@ def render_document(content: ReportContent, fmt: str) -> bytes:
     """The report as a file of format ``fmt`` (one of :data:`FORMATS`).
 
     PDF and DOCX render in tens of milliseconds; DOC and WPS go through LibreOffice once per
-    content and are cached (see :mod:`sandbox.templates.office`).
+    content (about a second each, less in batches: :func:`prepare_office`) and are cached (see :mod:`sandbox.templates.office`).
     """
     if fmt == "pdf":
         from sandbox.templates.render_pdf import render_pdf
@@ -138,9 +167,7 @@ def render_document(content: ReportContent, fmt: str) -> bytes:
 
         return render_docx(content)
     if fmt in ("doc", "wps"):
-        from sandbox.templates.render_docx import render_docx
-
-        return office.convert(render_docx(content), "docx", "doc")
+        return office.convert(office_source_html(content), "html", "doc")
     if fmt == "xls":
         from sandbox.templates.render_sheets import render_xls
 
@@ -152,9 +179,24 @@ def render_document(content: ReportContent, fmt: str) -> bytes:
     raise ValueError(f"unknown document format {fmt!r}; expected one of {', '.join(FORMATS)}")
 
 
+def office_source_html(content: ReportContent) -> bytes:
+    """The report as a standalone HTML document, the input LibreOffice turns into DOC/WPS.
+
+    HTML rather than our DOCX: LibreOffice imports it several times faster and keeps the merged
+    table cells, and a DOC saved from a pasted web page is what many agencies publish anyway."""
+    body = report_body_html(content)
+    title = html.escape(content.title)
+    heading = "" if style_of(content).title_in_body else (
+        f'<p align="center" style="text-align:center"><b><span style="font-size:22pt">{title}</span></b></p>'
+    )
+    page = (
+        '<!DOCTYPE html><html><head><meta charset="utf-8">'
+        f"<title>{title}</title></head><body>{heading}{body}</body></html>"
+    )
+    return page.encode("utf-8")
+
+
 def prepare_office(contents: list[ReportContent]) -> None:
     """Convert many reports to DOC/WPS in one LibreOffice run, filling the cache, so serving
     them later costs nothing (one soffice start per report would take seconds each)."""
-    from sandbox.templates.render_docx import render_docx
-
-    office.convert_many([render_docx(c) for c in contents], "docx", "doc")
+    office.convert_many([office_source_html(c) for c in contents], "html", "doc")

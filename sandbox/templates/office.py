@@ -21,6 +21,9 @@ from pathlib import Path
 
 # LibreOffice export filter per target extension.
 FILTERS = {"doc": "doc:MS Word 97", "docx": "docx:MS Word 2007 XML", "txt": "txt:Text (encoded):UTF8"}
+# Import filter per source extension where LibreOffice would otherwise guess another module
+# (an .html file opens in Writer/Web, which cannot export Word 97).
+INPUT_FILTERS = {"html": "HTML (StarWriter)"}
 TIMEOUT_SECONDS = 240  # the first run builds the profile, which is slow on a busy 2-core machine
 
 _thread_lock = threading.Lock()
@@ -72,6 +75,7 @@ def _run_soffice(inputs: list[Path], target: str, outdir: Path) -> None:
         "--norestore",
         "--nologo",
         "--nolockcheck",
+        *([f"--infilter={INPUT_FILTERS[inputs[0].suffix[1:]]}"] if inputs[0].suffix[1:] in INPUT_FILTERS else []),
         "--convert-to",
         FILTERS.get(target, target),
         "--outdir",

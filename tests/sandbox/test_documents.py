@@ -8,6 +8,7 @@ import csv
 import datetime
 import io
 import random
+import re
 import zipfile
 from pathlib import Path
 
@@ -15,7 +16,13 @@ import pytest
 from lxml import html as lxml_html
 
 from sandbox.content import ReportContent, make_report_content
-from sandbox.documents import FORMATS, prepare_office, render_document, report_body_html
+from sandbox.documents import (
+    FORMATS,
+    prepare_office,
+    render_document,
+    report_body_html,
+    report_body_pages,
+)
 from sandbox.seeds import SeedFormatError, load_seed
 from sandbox.templates import office
 
@@ -204,6 +211,24 @@ def test_html_reproduces_the_quirks_of_pasted_word_across_reports() -> None:
         start = next(i for i, row in enumerate(grid) if "本年新收" in row[0])
         blank_zero += any(cell == "" for row in grid[start:] for cell in row[-7:])
     assert 0 < blank_zero < len(bodies), "some reports leave 0 cells blank, others print 0"
+
+
+def test_long_articles_split_into_pages_at_section_boundaries(samples: list[ReportContent]) -> None:
+    content = samples[0]
+    whole = lxml_html.fromstring(report_body_html(content)).text_content()
+    for pages in (1, 2, 3):
+        parts = report_body_pages(content, pages)
+        assert len(parts) == pages
+        texts = [lxml_html.fromstring(part).text_content() for part in parts]
+        assert _squash("".join(texts)) == _squash(whole), "nothing lost, nothing repeated, in order"
+        closing = [_squash(t)[-30:] for t in texts]
+        assert re.search(re.escape(content.signature) + r"\S{4,8}年\S{1,3}月\S{1,3}日$", closing[-1])
+        assert all(re.search(r"年.{1,3}月.{1,3}日$", c) is None for c in closing[:-1]), "the date ends the last page"
+        for part in parts:
+            assert part.count("<table") == part.count("</table>"), "a page break never cuts a table"
+    assert len(report_body_pages(content, 99)) == len([h for h, b in content.sections if h or b])
+    with pytest.raises(ValueError, match="pages"):
+        report_body_pages(content, 0)
 
 
 # ---------------------------------------------------------------------------------------------
