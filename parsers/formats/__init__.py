@@ -57,6 +57,11 @@ def extract(
     if isolate:
         from parsers.formats.isolate import run_isolated
 
+        if fmt == "pdf":
+            from parsers.formats.pdf import warm_up
+
+            warm_up()
+
         return run_isolated(_dispatch, (fmt, data, url, content_type, where, limits), fmt, where, limits)
     return _dispatch(fmt, data, url, content_type, where, limits)
 

@@ -2,18 +2,22 @@
 
 No maintained pure-Python library reads Word 97 binary documents with tables, and WPS files
 (Kingsoft) are OLE Word documents that LibreOffice opens with the same filter. Each conversion
-runs ``soffice`` in its own session with a private, throw-away user profile
-(``-env:UserInstallation``) so parallel conversions never share a profile lock and nothing is
-written to the user's home; it is killed (whole process group) at the deadline.
+runs ``soffice`` in its own session with a private user profile (``-env:UserInstallation``)
+that belongs to this process alone: conversions within the process are serialised on a lock
+and reuse it (creating a profile costs LibreOffice seconds on every start), other processes get
+their own, and nothing is written to the user's home. soffice is killed (whole process group)
+at the deadline, and a profile that saw a killed or failed run is thrown away.
 """
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import signal
 import subprocess
 import tempfile
+import threading
 from pathlib import Path
 
 from parsers.formats.base import Deadline, ExtractedDocument, Limits, failed
@@ -24,9 +28,41 @@ def soffice_binary() -> str | None:
     return shutil.which("soffice") or shutil.which("libreoffice")
 
 
+_lock = threading.Lock()
+_profiles: dict[int, Path] = {}  # pid -> profile directory (a forked child makes its own)
+
+
+def _profile() -> Path:
+    pid = os.getpid()
+    if pid not in _profiles:
+        path = Path(tempfile.mkdtemp(prefix="nianbao-soffice-profile-"))
+        _profiles[pid] = path
+        atexit.register(_discard_profile, pid)
+    return _profiles[pid]
+
+
+def _discard_profile(pid: int | None = None) -> None:
+    path = _profiles.pop(pid if pid is not None else os.getpid(), None)
+    if path is not None and (pid is None or pid == os.getpid()):
+        shutil.rmtree(path, ignore_errors=True)
+
+
+class ConversionTimeout(RuntimeError):
+    """soffice ran past its deadline and was killed."""
+
+
 def convert(data: bytes, suffix: str, target: str, timeout: float) -> bytes:
     """Convert ``data`` (a file with ``suffix``) to ``target`` (e.g. "docx") with LibreOffice.
-    Raises RuntimeError with a reason on failure or timeout."""
+    Raises RuntimeError with a reason on failure, ConversionTimeout past ``timeout`` seconds."""
+    with _lock:
+        try:
+            return _convert(data, suffix, target, timeout, _profile())
+        except ConversionTimeout:
+            _discard_profile()  # a killed soffice can leave its profile half-written
+            raise
+
+
+def _convert(data: bytes, suffix: str, target: str, timeout: float, profile: Path) -> bytes:
     binary = soffice_binary()
     if binary is None:
         raise RuntimeError("LibreOffice (soffice) is not installed")
@@ -34,7 +70,6 @@ def convert(data: bytes, suffix: str, target: str, timeout: float) -> bytes:
         src = Path(tmp) / f"input.{suffix}"
         src.write_bytes(data)
         outdir = Path(tmp) / "out"
-        profile = Path(tmp) / "profile"
         cmd = [binary, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
                "--nologo", "--nodefault", "--nolockcheck", "--convert-to", target,
                "--outdir", str(outdir), str(src)]
@@ -46,7 +81,7 @@ def convert(data: bytes, suffix: str, target: str, timeout: float) -> bytes:
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.communicate()
-            raise RuntimeError(f"LibreOffice conversion exceeded {timeout:.0f} s; stopped") from None
+            raise ConversionTimeout(f"LibreOffice conversion exceeded {timeout:.0f} s; stopped") from None
         finally:
             if proc.poll() is None:
                 os.killpg(proc.pid, signal.SIGKILL)

@@ -13,6 +13,7 @@ import pickle
 import resource
 import select
 import signal
+import sys
 import time
 from collections.abc import Callable
 from typing import Any
@@ -69,6 +70,9 @@ def run_isolated(func: Callable[..., ExtractedDocument], args: tuple[Any, ...], 
         except BaseException:  # the child must never return into the caller's code
             code = 1
         finally:
+            doc_module = sys.modules.get("parsers.formats.doc")
+            if doc_module is not None:  # os._exit skips atexit: remove a profile made here
+                doc_module._discard_profile()
             os._exit(code)
     os.close(write_fd)
     chunks: list[bytes] = []

@@ -1,9 +1,12 @@
-"""PDF: text in reading order and tables from ruling lines, with pdfplumber (pypdf fallback).
+"""PDF: text in reading order and tables from ruling lines (PDFium parsing, pdfplumber
+geometry, pypdf as text-only fallback).
 
-Why pdfplumber: its table finder works from the ruled lines reports are drawn with, which is
-the only evidence that separates digits of adjacent cells when the text layer runs them
-together. Pages are read one by one up to ``Limits.max_pages`` with the deadline checked in
-between; a single slow page is bounded by the isolated child process (see ``isolate.py``).
+Why ruling lines: they are the only evidence that separates digits of adjacent cells when the
+text layer runs them together. Characters and line segments come from PDFium
+(:mod:`parsers.formats.pdfium_page`, ~10x faster than pdfminer); pdfplumber's TableFinder turns
+the segments into cells and its text map turns characters into lines. Pages are read one by one
+up to ``Limits.max_pages`` with the deadline checked in between; a single slow page (or a crash
+inside PDFium, which is C) is bounded by the isolated child process (see ``isolate.py``).
 
 What the reader does beyond pdfplumber:
 
@@ -25,6 +28,7 @@ from dataclasses import dataclass, field
 
 from parsers.formats.base import Deadline, ExtractedDocument, Limits, Table, failed
 from parsers.formats.grid import TableTooLarge, as_text, clean_cell, positioned_grid, trim
+from parsers.formats.pdfium_page import PageData, read_page
 from parsers.formats.textutil import clean_text, text_end_dates
 
 _EPS = 1.0
@@ -115,11 +119,16 @@ _NEW_PARAGRAPH = re.compile(
 )
 
 
-def _page_blocks(page, limits: Limits, page_no: int, warnings: list[str]) -> list[_Block]:
+def _page_blocks(page: PageData, limits: Limits, page_no: int, warnings: list[str]) -> list[_Block]:
+    from pdfplumber.table import TableFinder
+    from pdfplumber.utils.text import chars_to_textmap
+
     tables: list[_Block] = []
     prose: list[_Block] = []
+    if page.truncated:
+        warnings.append(f"page {page_no}: too many drawing objects; ruling lines read in part")
     try:
-        found = page.find_tables()
+        found = TableFinder(page).tables if page.edges else []
     except Exception as exc:  # the table finder trips over some malformed drawings
         warnings.append(f"page {page_no}: table detection failed ({type(exc).__name__})")
         found = []
@@ -135,11 +144,14 @@ def _page_blocks(page, limits: Limits, page_no: int, warnings: list[str]) -> lis
         cy = (obj["top"] + obj["bottom"]) / 2
         return not any(x0 <= cx <= x1 and t <= cy <= b for x0, t, x1, b in boxes)
 
-    rest = page.filter(outside) if boxes else page
-    for line in rest.extract_text_lines(layout=False, strip=True, return_chars=False):
-        if line["text"].strip():
-            prose.append(_Block(top=line["top"], bottom=line["bottom"], x0=line["x0"],
-                                x1=line["x1"], text=line["text"]))
+    rest = [c for c in page.chars if outside(c)] if boxes else page.chars
+    if rest:
+        textmap = chars_to_textmap(rest, layout_bbox=page.bbox, layout_width=page.width,
+                                   layout_height=page.height)
+        for line in textmap.extract_text_lines(strip=True, return_chars=False):
+            if line["text"].strip():
+                prose.append(_Block(top=line["top"], bottom=line["bottom"], x0=line["x0"],
+                                    x1=line["x1"], text=line["text"]))
     blocks = sorted(tables + prose, key=lambda b: (round(b.top, 1), b.x0))
     # page numbers and running headers: first/last prose line that is only a page number
     while blocks and blocks[-1].table is None and _PAGE_NUMBER.match(blocks[-1].text.strip()):
@@ -210,38 +222,6 @@ def _assemble(pages: list[list[_Block]], widths: list[float]) -> tuple[str, list
     return clean_text("\n".join(out)), tables
 
 
-def _decode_info(value) -> str:
-    """PDF info strings: UTF-16 with a BOM, else PDFDocEncoding (pdfminer's decode_text)."""
-    from pdfminer.psparser import PSLiteral
-    from pdfminer.utils import decode_text
-
-    if isinstance(value, PSLiteral):
-        value = value.name
-    if isinstance(value, bytes):
-        if value[:2] == b"\xfe\xff":
-            return value[2:].decode("utf-16-be", "replace")
-        if value[:2] == b"\xff\xfe":
-            return value[2:].decode("utf-16-le", "replace")
-        try:
-            return value.decode("utf-8")
-        except UnicodeDecodeError:
-            return decode_text(value)
-    return str(value)
-
-
-def _info(pdf) -> dict[str, str]:
-    from pdfminer.pdftypes import resolve1
-
-    info: dict[str, str] = {}
-    for entry in getattr(pdf.doc, "info", []) or []:
-        for k, v in (resolve1(entry) or {}).items():
-            try:
-                info[str(k)] = " ".join(_decode_info(resolve1(v)).replace("\x00", "").split())
-            except Exception:  # one broken info value must not lose the document
-                continue
-    return info
-
-
 def _title(info: dict[str, str]) -> str | None:
     title = info.get("Title", "").strip()
     title = re.sub(r"^(Microsoft Word|WPS文字|Microsoft PowerPoint)\s*-\s*", "", title)
@@ -249,44 +229,84 @@ def _title(info: dict[str, str]) -> str | None:
     return title or None
 
 
+# One page showing one character in a standard font; xref offsets are rebuilt by PDFium.
+_TINY_PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+             b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+             b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 50 50]/Contents 4 0 R"
+             b"/Resources<</Font<</F1<</Type/Font/Subtype/Type1/BaseFont/Helvetica>>>>>>>>endobj\n"
+             b"4 0 obj<</Length 33>>stream\nBT /F1 12 Tf 10 10 Td (x) Tj ET\nendstream endobj\n"
+             b"trailer<</Root 1 0 R>>\n%%EOF\n")
+_warm = False
+
+
+def warm_up() -> None:
+    """Import the PDF reader's libraries and initialise PDFium in this process, once.
+
+    Isolated readers are forked per document; whatever the parent has not imported or
+    initialised, every child pays for again (~100 ms of CPU for pdfplumber's imports alone).
+    A warm parent hands it all to each child for free (copy-on-write)."""
+    global _warm
+    if _warm:
+        return
+    _warm = True
+    try:
+        import pdfplumber.table  # noqa: F401
+        import pdfplumber.utils.text  # noqa: F401
+        import pypdfium2 as pdfium
+
+        pdf = pdfium.PdfDocument(_TINY_PDF)
+        page = pdf[0]
+        page.get_textpage().close()
+        page.close()
+        pdf.close()
+    except Exception:  # warming is an optimisation only
+        pass
+
+
 def extract_pdf(data: bytes, *, limits: Limits, where: str, deadline: Deadline) -> ExtractedDocument:
     """Read a PDF (see module docstring)."""
-    import pdfplumber
+    import pypdfium2 as pdfium
 
     try:
-        pdf = pdfplumber.open(io.BytesIO(data))
-    except Exception as exc:
-        name = f"{type(exc).__name__} {exc}"
-        if "Password" in name or "Encrypt" in name or "decrypt" in name.lower():
+        pdf = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as exc:
+        if "password" in str(exc).lower():
             return failed("pdf", where, "encrypted PDF: a password is required to read it")
-        return _pypdf_fallback(data, where, limits, f"pdfplumber could not open it ({type(exc).__name__})")
-    with pdf:
+        return _pypdf_fallback(data, where, limits, f"PDFium could not open it ({exc})")
+    try:
         warnings: list[str] = []
-        try:
-            page_list = pdf.pages
-        except Exception as exc:
-            return _pypdf_fallback(data, where, limits, f"page tree unreadable ({type(exc).__name__})")
-        total = len(page_list)
+        total = len(pdf)
         if total > limits.max_pages:
             warnings.append(f"{total} pages; only the first {limits.max_pages} were read")
-        info = _info(pdf)
+        try:
+            info = {k: " ".join(str(v).replace("\x00", "").split())
+                    for k, v in pdf.get_metadata_dict(skip_empty=True).items()}
+        except Exception:  # broken info dictionaries are common and never fatal
+            info = {}
         pages: list[list[_Block]] = []
         widths: list[float] = []
         chars = 0
-        for n, page in enumerate(page_list[: limits.max_pages], start=1):
+        for n in range(1, min(total, limits.max_pages) + 1):
             if deadline.expired():
                 warnings.append(f"time limit of {limits.max_seconds:g} s reached at page {n}; rest not read")
                 break
             try:
-                blocks = _page_blocks(page, limits, n, warnings)
-                chars += len(page.chars)
+                page = pdf[n - 1]
+                try:
+                    data_n = read_page(page)
+                finally:
+                    page.close()
+                chars += sum(1 for c in data_n.chars if not c["text"].isspace())
+                blocks = _page_blocks(data_n, limits, n, warnings)
+                widths.append(data_n.width)
             except Exception as exc:
                 warnings.append(f"page {n} unreadable ({type(exc).__name__})")
                 blocks = []
+                widths.append(0.0)
             pages.append(blocks)
-            widths.append(float(page.width or 0))
-            page.flush_cache()
         text, tables = _assemble(pages, widths)
+    finally:
+        pdf.close()
     read = max(len(pages), 1)
     needs_ocr = total > 0 and chars < 20 * read
     if needs_ocr:
