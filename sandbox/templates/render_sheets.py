@@ -10,7 +10,7 @@ import re
 
 from sandbox.content import ReportContent
 from sandbox.templates.layout import Cell, Grid, grid_for, table_slots
-from sandbox.templates.style import document_datetime, signature_lines, style_of
+from sandbox.templates.style import document_datetime, paragraphs, signature_lines, style_of
 from sandbox.templates.ziputil import normalise_zip
 
 SHEET_NAMES = {"t2": "表二 主动公开", "t3": "表三 依申请公开", "t4": "表四 复议诉讼"}
@@ -22,6 +22,19 @@ def sheet_tables(content: ReportContent) -> list[tuple[str, Grid]]:
     style = style_of(content).table
     names = [n for i in sorted(table_slots(content)) for n in table_slots(content)[i]]
     return [(SHEET_NAMES[n], grid_for(n, content, style)) for n in sorted(names)]
+
+
+TEXT_SHEET = "年度报告"
+
+
+def text_lines(content: ReportContent) -> list[str]:
+    """The report as lines of text, for a workbook of a report without tables (the whole
+    report pasted into a sheet, one paragraph per row, as some agencies do)."""
+    lines: list[str] = []
+    for heading, body in content.sections:
+        lines.extend([heading] if heading else [])
+        lines.extend(paragraphs(body))
+    return lines + signature_lines(content)
 
 
 def _cell_value(cell: Cell) -> int | str:
@@ -41,12 +54,14 @@ def render_xls(content: ReportContent) -> bytes:
     )
     title_style = xlwt.easyxf("font: name 宋体, height 280, bold on; align: horiz centre")
     plain = xlwt.easyxf("font: name 宋体, height 200")
-    tables: list[tuple[str, Grid | None]] = list(sheet_tables(content)) or [("统计表", None)]
+    tables: list[tuple[str, Grid | None]] = list(sheet_tables(content)) or [(TEXT_SHEET, None)]
     for sheet_name, grid in tables:
         sheet = book.add_sheet(sheet_name)
         ncols = grid.ncols if grid else 1
         sheet.write_merge(0, 0, 0, ncols - 1, content.title, title_style)
         if grid is None:
+            for offset, line in enumerate(text_lines(content)):
+                sheet.write(_TOP + offset, 0, line, plain)
             continue
         for i, width in enumerate(grid.widths):
             sheet.col(i).width = int(width * 2600)
@@ -73,7 +88,7 @@ def render_xlsx(content: ReportContent) -> bytes:
     book.remove(book.active)
     side = Side(style="thin")
     border = Border(left=side, right=side, top=side, bottom=side)
-    tables: list[tuple[str, Grid | None]] = list(sheet_tables(content)) or [("统计表", None)]
+    tables: list[tuple[str, Grid | None]] = list(sheet_tables(content)) or [(TEXT_SHEET, None)]
     for sheet_name, grid in tables:
         sheet = book.create_sheet(sheet_name)
         ncols = grid.ncols if grid else 1
@@ -81,6 +96,8 @@ def render_xlsx(content: ReportContent) -> bytes:
         if ncols > 1:
             sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=ncols)
         if grid is None:
+            for offset, line in enumerate(text_lines(content)):
+                sheet.cell(row=_TOP + 1 + offset, column=1, value=line)
             continue
         for i, width in enumerate(grid.widths):
             sheet.column_dimensions[_column_letter(i + 1)].width = width * 9

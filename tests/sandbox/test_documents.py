@@ -363,6 +363,22 @@ def test_old_reports_spreadsheet_has_the_local_table() -> None:
     assert content.t3["received"]["total"] in values
 
 
+def test_workbook_of_a_report_without_tables_holds_its_text() -> None:
+    import openpyxl
+    import xlrd
+
+    content = load_seed(SEEDS / "001_81b4ed55c119b43f.txt")
+    assert not content.t3
+    sheet = openpyxl.load_workbook(io.BytesIO(render_document(content, "xlsx"))).worksheets[0]
+    column = [row[0] for row in sheet.iter_rows(values_only=True) if row[0]]
+    assert column[0] == content.title and "一、概述" in column
+    assert column[-2] == "吴忠市民政局"
+    assert re.fullmatch(r"2018年0?3月26日|二〇一八年三月二十六日", column[-1])
+    book = xlrd.open_workbook(file_contents=render_document(content, "xls"))
+    assert book.sheet_by_index(0).col_values(0)[0] == content.title
+    assert "一、概述" in book.sheet_by_index(0).col_values(0)
+
+
 # ---------------------------------------------------------------------------------------------
 # Determinism and errors
 
