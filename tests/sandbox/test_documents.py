@@ -183,6 +183,46 @@ def test_html_tables_have_the_real_merged_layout_and_read_back(samples: list[Rep
         assert _t4_from_rows(t4_grid) == content.t4
 
 
+def _yuan(text: str) -> int:
+    match = re.fullmatch(r"([\d.]+)(万元|元)?", text)
+    assert match, text
+    number = float(match.group(1))
+    return round(number * 10000) if match.group(2) == "万元" else round(number)
+
+
+def test_html_table_two_shows_counts_changes_and_money() -> None:
+    seen_units = set()
+    for seed in range(30):
+        content = make_report_content(random.Random(seed), agency_name="某市交通运输局", region_name="某市", year=2020, template="2019")
+        grid = next(t for t in _html_tables(content) if t[0][0].startswith("第二十条"))
+        rows = {row[0]: row[1:] for row in grid}
+        procurement = rows["政府集中采购"]
+        assert int(procurement[0]) == content.t2["procurement"]["projects"]
+        assert _yuan(procurement[1]) == content.t2["procurement"]["amount"]
+        seen_units.add(re.sub(r"[\d.]", "", procurement[1]))
+        licensing = rows["行政许可"]
+        assert [int(v) for v in licensing[:3]] == [content.t2["licensing"][k] for k in ("prev_items", "change", "decisions")]
+    assert {"万元", "元"} <= seen_units, "amounts appear in 万元 in some reports, 元 in others"
+
+
+def test_old_reports_show_their_local_table_after_the_request_section() -> None:
+    content = next(
+        c
+        for c in (
+            make_report_content(random.Random(s), agency_name="某县财政局", region_name="某县", year=2013, template="2008")
+            for s in range(40)
+        )
+        if c.t3 and c.t3["received"]["total"]
+    )
+    (grid,) = _html_tables(content)
+    assert grid[0] == ["统计指标", "单位", "统计数"]
+    rows = {row[0]: int(row[2]) for row in grid[1:]}
+    assert rows["收到申请数"] == content.t3["received"]["total"]
+    assert rows["办结数"] == content.t3["result_total"]["total"]
+    body = report_body_html(content)
+    assert body.index("依申请公开政府信息情况") < body.index("<table") < body.index("收费及减免")
+
+
 def test_html_ends_with_signature_and_date(samples: list[ReportContent]) -> None:
     content = samples[0]
     paragraphs = lxml_html.fromstring(report_body_html(content)).xpath("//p")
