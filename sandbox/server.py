@@ -95,8 +95,11 @@ class SandboxState:
             self.idle.wait_for(lambda: self.in_flight <= 0, timeout=wait_s)
             return [dict(e) for e in self.log]
 
-    def reset(self) -> None:
-        with self.lock:
+    def reset(self, wait_s: float = 5.0) -> None:
+        """Clear the log and fault counters, once answered requests are recorded (else a late
+        record of an earlier request would land in the fresh log)."""
+        with self.idle:
+            self.idle.wait_for(lambda: self.in_flight <= 0, timeout=wait_s)
             self.log.clear()
             self.attempts.clear()
 
