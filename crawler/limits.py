@@ -81,8 +81,8 @@ class LimitsMiddleware:
         spider = spider or self.crawler.spider
         if self.time_limit and time.monotonic() - self.started > self.time_limit:
             self._close("time_limit")
-        if self.closing:
-            raise LimitReached(f"limit {self.closing}")
+        # Once a limit closes the crawl, requests already handed to the downloader still go
+        # out: dropping them here would lose them for --resume (they left the JOBDIR queue).
         scope = getattr(spider, "scopes", {}).get(nb.get("agency"))
         if scope is not None:
             hops = 0 if scope.in_hosts(request.url) else max(1, nb.get("hops", 0))

@@ -9,7 +9,9 @@ tell *missing* (the site was fully seen and has no report) from *unverified* (it
 
 Every spider item is also appended to ``crawls/<id>/items.jsonl`` as it happens, and the report
 is rebuilt from that file, so a resumed crawl (even after ``kill -9``) reports the union of its
-runs; items are keyed by URL, the latest answer wins.
+runs; items are keyed by URL, the latest answer wins. Answers are credited to agencies by host
+and report pages by title, not by which seed's request happened to find them first (see
+:func:`build_report`).
 """
 
 from __future__ import annotations
@@ -57,13 +59,41 @@ def _seed_status(seed: dict[str, Any], stopped_by: str | None) -> str:
     return "complete"
 
 
+def _attribution(agencies: list[Any]) -> tuple[dict[str, set[str]], Any]:
+    """Who a fetched URL belongs to. Many bodies share one portal (a county's departments and
+    townships publish in its platform), so a URL is credited to every agency whose own hosts
+    serve it; a report page among several such agencies goes to the one named in its title
+    (the longest name that matches), as the catalog will decide from the parsed page."""
+    from crawler.scope import host_in, site_domain
+
+    own = {a.agency_id: {site_domain(h) for h in a.hosts} for a in agencies}
+    names = sorted(((a.name, a.agency_id) for a in agencies), key=lambda x: -len(x[0]))
+
+    def owners(url: str) -> list[str]:
+        host = urlsplit(url).hostname or ""
+        return [aid for aid, domains in own.items() if host_in(host, domains)]
+
+    def by_title(title: str, candidates: list[str]) -> str | None:
+        for name, aid in names:
+            if name and name in (title or "") and (not candidates or aid in candidates):
+                return aid
+        return None
+
+    return own, (owners, by_title)
+
+
 def build_report(items: list[dict[str, Any]], *, agencies: list[Any], crawl_id: str,
                  stopped_by: str | None, warc_files: list[str], stats: dict[str, Any],
                  started: str = "", finished: str = "", finish_reason: str = "") -> dict[str, Any]:
-    """The report dict from the items of a crawl (see module docstring)."""
-    latest: dict[tuple[str, str], dict[str, Any]] = {}
+    """The report dict from the items of a crawl (see module docstring).
+
+    Answers count for every agency whose hosts serve them (a shared portal's answers for all
+    of its bodies: they tell whether that site was reachable); report pages and look-alikes for
+    one agency (:func:`_attribution`), attachments for the agency of the page linking them."""
+    latest: dict[str, dict[str, Any]] = {}
     for it in items:
-        latest[(str(it.get("agency")), str(it.get("url")))] = it
+        latest[str(it.get("url"))] = it
+    _, (owners, by_title) = _attribution(agencies)
     seeds: dict[str, dict[str, Any]] = {}
     for a in agencies:
         seeds[a.agency_id] = {
@@ -73,38 +103,46 @@ def build_report(items: list[dict[str, Any]], *, agencies: list[Any], crawl_id: 
             "hosts": defaultdict(int), "out_of_scope": defaultdict(int), "robots_disallowed": 0,
             "failures": 0, "truncated": 0, "rendered": 0, "challenged_urls": [],
         }
-    for (agency, url), it in latest.items():
-        seed = seeds.get(agency)
-        if seed is None:
-            continue
+    page_owner: dict[str, str] = {}
+    ordered = sorted(latest.values(), key=lambda it: bool(it.get("document")))  # pages first
+    for it in ordered:
+        url = str(it.get("url"))
         cls = it.get("class", "")
-        if it.get("type") == "failure":
-            if cls == rc.ROBOTS_DISALLOWED:
-                seed["robots_disallowed"] += 1
-            elif cls == "ignored":
-                pass
-            else:
-                seed["failures"] += 1
-                seed["response_classes"][cls] += 1
-            continue
-        seed["response_classes"][cls] += 1
-        seed["hosts"][urlsplit(url).hostname or ""] += 1
-        if it.get("rendered"):
-            seed["rendered"] += 1
-        if it.get("truncated"):
-            seed["truncated"] += 1
-        if cls == rc.CHALLENGED:
-            seed["challenged_urls"].append(url)
-        if it.get("document"):
-            seed["documents"] += 1
-            if cls in (rc.OK, rc.NOT_MODIFIED):
-                seed["attachments"].append(url)
-        else:
-            seed["pages"] += 1
+        hosts_of = owners(url)
+        credited = hosts_of or ([it["agency"]] if it.get("agency") in seeds else [])
         kind = it.get("kind")
-        if kind in REPORT_KINDS and cls in (rc.OK, rc.JS_SHELL):
-            entry = {"url": url, "title": it.get("title", ""), "kind": kind}
-            (seed["report_pages"] if kind == "annual_report" else seed["look_alikes"]).append(entry)
+        if it.get("type") != "failure" and kind in REPORT_KINDS and cls in (rc.OK, rc.JS_SHELL):
+            one = by_title(it.get("title", ""), hosts_of) or (
+                hosts_of[0] if len(hosts_of) == 1 else it.get("agency"))
+            if one in seeds:
+                page_owner[url] = one
+                entry = {"url": url, "title": it.get("title", ""), "kind": kind}
+                target = "report_pages" if kind == "annual_report" else "look_alikes"
+                seeds[one][target].append(entry)
+        if it.get("document") and cls in (rc.OK, rc.NOT_MODIFIED):
+            one = page_owner.get(str(it.get("via"))) or (
+                hosts_of[0] if len(hosts_of) == 1 else it.get("agency"))
+            if one in seeds:
+                seeds[one]["attachments"].append(url)
+        for aid in credited:
+            seed = seeds[aid]
+            if it.get("type") == "failure":
+                if cls == rc.ROBOTS_DISALLOWED:
+                    seed["robots_disallowed"] += 1
+                elif cls != "ignored":
+                    seed["failures"] += 1
+                    seed["response_classes"][cls] += 1
+                continue
+            seed["response_classes"][cls] += 1
+            seed["hosts"][urlsplit(url).hostname or ""] += 1
+            seed["rendered"] += bool(it.get("rendered"))
+            seed["truncated"] += bool(it.get("truncated"))
+            if cls == rc.CHALLENGED and len(seed["challenged_urls"]) < 20:
+                seed["challenged_urls"].append(url)
+            if it.get("document"):
+                seed["documents"] += 1
+            else:
+                seed["pages"] += 1
     prefix = "nianbao/out_of_scope/"
     for key, value in stats.items():
         if key.startswith(prefix):
@@ -121,15 +159,18 @@ def build_report(items: list[dict[str, Any]], *, agencies: list[Any], crawl_id: 
         seed["attachments"] = sorted(seed["attachments"])
         seed["stopped_by"] = stopped_by
         out_seeds.append(seed)
+    urls = [u for u, it in latest.items() if it.get("type") != "failure"]
     totals = {
         "seeds": len(out_seeds),
-        "pages": sum(s["pages"] for s in out_seeds),
-        "documents": sum(s["documents"] for s in out_seeds),
+        "pages": sum(1 for u in urls if not latest[u].get("document")),
+        "documents": sum(1 for u in urls if latest[u].get("document")),
         "report_pages": sum(len(s["report_pages"]) for s in out_seeds),
         "look_alikes": sum(len(s["look_alikes"]) for s in out_seeds),
         "attachments": sum(len(s["attachments"]) for s in out_seeds),
-        "failures": sum(s["failures"] for s in out_seeds),
-        "robots_disallowed": sum(s["robots_disallowed"] for s in out_seeds),
+        "failures": sum(1 for it in latest.values() if it.get("type") == "failure"
+                        and it.get("class") not in (rc.ROBOTS_DISALLOWED, "ignored")),
+        "robots_disallowed": sum(1 for it in latest.values()
+                                 if it.get("class") == rc.ROBOTS_DISALLOWED),
         "statuses": dict(Counter(s["status"] for s in out_seeds)),
     }
     return {
