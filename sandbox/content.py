@@ -388,8 +388,12 @@ def agency_pronoun(agency_name: str) -> str:
 def make_title(rng: random.Random, agency_name: str, region_name: str, year: int) -> str:
     """A title worded like a real one: 年 or 年度, 工作 missing, year first, stray spaces."""
     name = agency_name
-    if agency_name.endswith("人民政府") and region_name and rng.random() < 0.3:
-        name = region_name  # "XX县2020年政府信息公开工作年度报告" for the government's own report
+    base = agency_name.removesuffix("人民政府")
+    own_government = base != agency_name and bool(base) and (
+        not region_name or region_name.endswith(base) or base.endswith(region_name)
+    )
+    if own_government and rng.random() < 0.3:
+        name = base  # "XX县2020年政府信息公开工作年度报告": the government's own report
     forms = [
         (45, "{a}{y}年政府信息公开工作年度报告"),
         (10, "{a}{y}年度政府信息公开工作年度报告"),

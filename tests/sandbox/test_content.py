@@ -123,6 +123,20 @@ def test_titles_vary_like_real_ones() -> None:
     assert len(shapes) >= 6
 
 
+def test_a_townships_title_never_names_only_its_county() -> None:
+    titles = {
+        make_report_content(random.Random(s), agency_name="秀洲区王江泾镇人民政府", region_name="秀洲区", year=2020, template="2019").title
+        for s in range(40)
+    }
+    assert all("王江泾镇" in t for t in titles)
+    own = {
+        make_report_content(random.Random(s), agency_name="秀洲区人民政府", region_name="嘉兴市秀洲区", year=2020, template="2019").title
+        for s in range(40)
+    }
+    assert any(t.startswith("秀洲区2020") for t in own), "a government's own report may be titled by its region"
+    assert all("秀洲区" in t for t in own)
+
+
 def test_prose_is_about_the_agency_and_matches_its_numbers() -> None:
     for seed in range(12):
         c = _make(seed, "2021", 2023)
