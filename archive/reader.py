@@ -202,6 +202,13 @@ def decode_content(data: bytes, content_encoding: str | None, *, source: str = "
                 import brotli
 
                 data = brotli.decompress(data)
+            elif coding == "zstd":
+                try:
+                    import zstandard
+                except ImportError:
+                    raise ValueError(f"{source}: Content-Encoding zstd needs the 'zstandard' "
+                                     "package, which is not installed") from None
+                data = zstandard.ZstdDecompressor().decompressobj().decompress(data)
             else:
                 raise ValueError(f"{source}: unsupported Content-Encoding {coding!r}")
         except (zlib.error, OSError, EOFError) as exc:

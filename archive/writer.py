@@ -339,8 +339,9 @@ class ArchiveWriter:
         self._write(uri, "request", req_headers, "application/http; msgtype=request", req_body,
                     req_http, sha1_digest(req))
 
-        meta = _warc_fields({"fetched-at": ex.fetched_at.astimezone(UTC).isoformat(),
-                             **ex.metadata})
+        # the fetch time is the record's WARC-Date (microseconds); not repeated here, since
+        # a second crawl's size is mostly these small per-fetch records
+        meta = _warc_fields(dict(ex.metadata))
         self._write(uri, "metadata",
                     [("WARC-Record-ID", _new_id()), ("WARC-Date", date),
                      ("WARC-Concurrent-To", resp_id)],
