@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import time
+import weakref
 from collections import Counter
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -120,6 +121,8 @@ class DocumentSizeLimit:
         self.max_doc = s.getint("NIANBAO_MAX_DOCUMENT_BYTES", 0)
         self.max_total = s.getint("NIANBAO_MAX_BYTES", 0)
         self.total = 0
+        # per request object, not in meta: a retry copies meta and must start from zero
+        self.received: weakref.WeakKeyDictionary[Any, int] = weakref.WeakKeyDictionary()
         crawler.signals.connect(self.bytes_received, signal=signals.bytes_received)
 
     @classmethod
@@ -128,8 +131,8 @@ class DocumentSizeLimit:
 
     def bytes_received(self, data: bytes, request: Request, **_: Any) -> None:
         self.total += len(data)
-        got = request.meta.get("nb_bytes", 0) + len(data)
-        request.meta["nb_bytes"] = got
+        got = self.received.get(request, 0) + len(data)
+        self.received[request] = got
         if self.max_total and self.total > self.max_total:
             self.crawler.stats.set_value("nianbao/limit", "max_bytes")
             engine = self.crawler.engine

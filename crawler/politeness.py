@@ -110,3 +110,30 @@ class HostBackoff:
         slot.lastseen = max(slot.lastseen, monotonic() + wait)
         self.waits.append((key, wait))
         logger.info("host %s answered %s: pausing it for %.1fs", key, response.status, wait)
+
+
+class DataLossRetryMiddleware:
+    """Retry a response whose body was cut off (connection closed before ``Content-Length``).
+
+    Scrapy either fails such a download or, with ``DOWNLOAD_FAIL_ON_DATALOSS = False`` (our
+    setting, so the partial body is archived with ``WARC-Truncated: disconnect``), hands it on
+    as if complete. Here it is retried like a 5xx, through Scrapy's own retry budget; if every
+    attempt is cut, the last partial answer is what the spider sees."""
+
+    def __init__(self, crawler: Crawler):
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> DataLossRetryMiddleware:
+        return cls(crawler)
+
+    def process_response(self, request: Request, response: Response, spider: Any = None) -> Any:
+        if "dataloss" not in response.flags or request.meta.get("dont_retry"):
+            return response
+        from scrapy.downloadermiddlewares.retry import get_retry_request
+
+        retry = get_retry_request(request, spider=self.crawler.spider, reason="dataloss")
+        if retry is None:
+            return response
+        retry.meta.pop("nb_truncated", None)
+        return retry

@@ -61,6 +61,7 @@ REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 
 DOWNLOADER_MIDDLEWARES = {
     "crawler.limits.LimitsMiddleware": 50,
+    "crawler.politeness.DataLossRetryMiddleware": 555,
     "crawler.conditional.ConditionalRequestMiddleware": 560,
     "crawler.resume.ReplayMiddleware": 950,
 }

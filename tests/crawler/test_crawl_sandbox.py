@@ -17,7 +17,7 @@ from tests.crawler.harness import (
     write_registry,
 )
 
-LATENCY_MS = 30  # so that two requests in flight to one host would overlap by ≥ 30 ms
+LATENCY_MS = 60  # two requests in flight to one host would overlap by about this much
 
 
 @pytest.fixture(scope="module")
@@ -75,9 +75,7 @@ def test_robots_mirror_and_escape(crawled):
 def test_never_two_requests_in_flight_to_one_host(crawled):
     _, _, _, log = crawled
     assert len({e["host"] for e in log}) >= 5
-    # 5 ms: the sandbox notes a request's end after its last write returns, a moment the
-    # client may already use to send the next request; a real overlap would be ≥ LATENCY_MS.
-    assert overlaps(log, tolerance=0.005) == []
+    assert overlaps(log, tolerance=0.02) == []  # see harness.overlaps: bookkeeping < 20 ms < LATENCY_MS
 
 
 def test_no_url_fetched_twice_and_everything_archived(crawled):
