@@ -31,6 +31,7 @@ _CN = re.compile(
 _PDF_DATE = re.compile(r"D:((?:19|20)\d{2})(\d{2})(\d{2})")
 _URL_PATTERNS = (
     (re.compile(r"/t((?:19|20)\d{2})(\d{2})(\d{2})_"), "day"),  # TRS: /202401/t20240115_1.html
+    (re.compile(r"/P0((?:19|20)\d{2})(\d{2})(\d{2})\d{6,}\."), "day"),  # TRS attachment P0YYYYMMDD…
     (re.compile(r"/art/((?:19|20)\d{2})/(\d{1,2})/(\d{1,2})/"), "day"),  # Hanweb
     (re.compile(r"/((?:19|20)\d{2})-(\d{2})-(\d{2})/"), "day"),
     (re.compile(r"/((?:19|20)\d{2})(\d{2})/"), "month"),  # TRS month folder
@@ -173,6 +174,16 @@ def collect_candidates(
         c.rejected = _impossible(c, year)
         unique.append(c)
     return unique
+
+
+def rank(candidates: list[DateCandidate]) -> list[DateCandidate]:
+    """Candidates in evidence order (stable within one source)."""
+    return sorted(candidates, key=lambda c: _RANK.get(c.source, 99))
+
+
+def rejection(candidate: DateCandidate, year: int | None) -> str | None:
+    """Why a candidate cannot be the publication date of a report of ``year`` (or None)."""
+    return _impossible(candidate, year)
 
 
 def _impossible(candidate: DateCandidate, year: int | None) -> str | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 _SPACE_RE = re.compile(r"[\s\u00a0\u3000\u200b\ufeff]+")
 
@@ -23,8 +24,10 @@ def nfkc(text: str) -> str:
     return unicodedata.normalize("NFKC", text)
 
 
+@lru_cache(maxsize=1 << 16)
 def squash(text: str) -> str:
-    """NFKC and every kind of whitespace removed: the form labels are compared in."""
+    """NFKC and every kind of whitespace removed: the form labels are compared in.
+    (Cached: table cells repeat the same few hundred labels and numbers.)"""
     return _SPACE_RE.sub("", nfkc(text or ""))
 
 

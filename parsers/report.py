@@ -117,6 +117,14 @@ def parse_extracted(
         text=text, html_meta=meta, fields=fields, page_dates=page_dates, url=url,
         headers=headers, year=year,
     )
+    page_url = (referrer.html_meta.get("Url") or referrer.html_meta.get("url")) if referrer else None
+    if page_url and page_url != url:  # the article page's own URL (发展指引 "Url" meta) dates it too
+        extra = [c for c in date_rules.url_dates(page_url)
+                 if (c.date, c.source) not in {(d.date, d.source) for d in candidates}]
+        for c in extra:
+            c.snippet = f"article page {c.snippet}"
+            c.rejected = date_rules.rejection(c, year)
+        candidates = date_rules.rank(candidates + extra)
     chosen = date_rules.choose(candidates)
 
     has_tables = any(t is not None for t in (tables.t2, tables.t3, tables.t4))

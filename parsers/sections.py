@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from parsers.normalize import squash
 
@@ -42,9 +43,8 @@ def _heading_body(line: str) -> str:
     return squash(line).strip("#*").lstrip("-").strip("*")
 
 
-def find_headings(text: str) -> list[Heading]:
-    """Every recognised section heading in reading order, the first match of each numeral only
-    (a table of contents or a later repeat does not move a section)."""
+@lru_cache(maxsize=8)  # one document's text is asked for each section and table in turn
+def _find_headings(text: str) -> tuple[Heading, ...]:
     found: dict[str, Heading] = {}
     for index, raw in enumerate(text.splitlines()):
         body = _heading_body(raw)
@@ -54,7 +54,13 @@ def find_headings(text: str) -> list[Heading]:
             if numeral not in found and pattern.match(body):
                 found[numeral] = Heading(numeral, index, raw.strip())
                 break
-    return sorted(found.values(), key=lambda h: h.line)
+    return tuple(sorted(found.values(), key=lambda h: h.line))
+
+
+def find_headings(text: str) -> list[Heading]:
+    """Every recognised section heading in reading order, the first match of each numeral only
+    (a table of contents or a later repeat does not move a section)."""
+    return list(_find_headings(text))
 
 
 def sections_found(text: str) -> list[str]:

@@ -461,6 +461,15 @@ def _filled(table: dict | None) -> int:
     )
 
 
+def _complete(table: dict | None) -> bool:
+    """A table read with every cell a number and every template row present."""
+    if not table:
+        return False
+    values = [v for row in table.values() if isinstance(row, dict) for v in row.values()]
+    return bool(values) and None not in values and (
+        "received" not in table or len(table) >= len(T3_ROWS_COMMON) + 3)
+
+
 def _table_kind(table: Table) -> set[str]:
     joined = squash("".join("".join(r) for r in table.rows))
     kinds = set()
@@ -502,6 +511,8 @@ def read_tables(tables: Sequence[Table], text: str) -> TablesResult:
         grid = _grid_rows(tables, kind)
         if grid:
             candidates.append(reader(grid))
+            if kind != "t2" and _complete(candidates[0][0]):  # 表二 has no fixed row set
+                return candidates[0]  # nothing the text could add
         text_part = _text_rows_for(text, numeral)
         if text_part:
             candidates.append(reader(text_part))
