@@ -18,8 +18,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import multiprocessing
+import os
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -69,7 +72,7 @@ def parser_version() -> str:
         return "0+unknown"
 
 
-def index_data_dir(data_dir: Path, *, reparse: bool = False) -> IndexStats:
+def index_data_dir(data_dir: Path, *, reparse: bool = False, jobs: int | None = None) -> IndexStats:
     """Bring the catalog of ``data_dir`` up to date with its WARCs and crawl reports."""
     data_dir = Path(data_dir)
     db = open_catalog(data_dir)
@@ -101,7 +104,8 @@ def index_data_dir(data_dir: Path, *, reparse: bool = False) -> IndexStats:
             pk="filename",
         )
     stats.captures = db["captures"].count
-    stats.documents_parsed = _parse_documents(db, data_dir, reparse=reparse, errors=stats.errors)
+    stats.documents_parsed = _parse_documents(db, data_dir, reparse=reparse, errors=stats.errors,
+                                              jobs=jobs)
     if stats.warc_files or stats.documents_parsed or reparse or stats.crawls:
         stats.reports = build_reports(db)
         db.execute("delete from status")  # stale now: recomputed on the next status query
@@ -213,11 +217,57 @@ def looks_like_document(url: str, mime: str, role: str | None) -> bool:
     return any(h in mime for h in DOCUMENT_MIME_HINTS) or path.endswith(DOCUMENT_EXTENSIONS)
 
 
-def _parse_documents(
-    db: sqlite_utils.Database, data_dir: Path, *, reparse: bool, errors: list[str]
-) -> int:
+def _parse_one(job: tuple[str, bytes, str, str | None, dict[str, str]]) -> tuple[str, dict | str]:
+    """Parse one payload (in a worker process): ``(digest, result)`` or ``(digest, error)``."""
     from parsers.report import parse_document
 
+    digest, body, url, content_type, headers = job
+    try:
+        return digest, parse_document(body, url=url, content_type=content_type, headers=headers)
+    except Exception as exc:  # a parser bug on one document must not stop the index
+        return digest, f"{type(exc).__name__}: {exc}"
+
+
+def _document_row(digest: str, version: str, result: dict | str, where: str,
+                  errors: list[str]) -> dict:
+    row: dict = {"digest": digest, "parser_version": version}
+    if isinstance(result, str):
+        message = f"{where}: cannot parse: {result}"
+        errors.append(message)
+        log.warning("%s", message)
+        row.update({"format": "unknown", "is_report": 0, "kind": "other", "title": None,
+                    "text": "", "needs_ocr": 0, "warnings": json.dumps([message]),
+                    "parsed": "{}"})
+        return row
+    rest = {k: v for k, v in result.items() if k != "text"}
+    row.update(
+        {
+            "format": result.get("format"),
+            "is_report": int(bool(result.get("is_report"))),
+            "kind": result.get("kind"),
+            "title": result.get("title"),
+            "text": result.get("text") or "",
+            "needs_ocr": int(bool(result.get("needs_ocr"))),
+            "warnings": json.dumps(result.get("warnings") or [], ensure_ascii=False),
+            "parsed": json.dumps(rest, ensure_ascii=False, default=str),
+        }
+    )
+    return row
+
+
+def _parse_documents(
+    db: sqlite_utils.Database,
+    data_dir: Path,
+    *,
+    reparse: bool,
+    errors: list[str],
+    jobs: int | None = None,
+) -> int:
+    """Parse every not-yet-parsed payload, ``jobs`` processes at a time.
+
+    Parsing is CPU-bound and DOC/WPS conversion waits on LibreOffice, so it runs in a process
+    pool; this process only reads payloads from the WARCs and writes rows in batches.
+    """
     version = parser_version()
     done: set[str] = set()
     if not reparse:
@@ -231,44 +281,51 @@ def _parse_documents(
             continue
         if looks_like_document(cap["url"], cap["mime"] or "", cap["role"]):
             todo[cap["digest"]] = cap
-    parsed = 0
-    for digest, cap in todo.items():
-        row = {"digest": digest, "parser_version": version}
-        try:
-            record = read_record(data_dir / "warcs" / cap["warc_file"], cap["offset"])
-            record = resolve_payload(data_dir, record)
-            body = record.decoded_payload()
+    if not todo:
+        return 0
+
+    def payloads() -> Iterator[tuple[str, bytes, str, str | None, dict[str, str]]]:
+        for digest, cap in todo.items():
+            where = f"{cap['warc_file']}#{cap['offset']} ({cap['url']})"
+            try:
+                record = resolve_payload(
+                    data_dir, read_record(data_dir / "warcs" / cap["warc_file"], cap["offset"])
+                )
+                body = record.decoded_payload()
+            except (OSError, ValueError) as exc:
+                db["documents"].upsert(_document_row(digest, version, str(exc), where, errors),
+                                       pk="digest")
+                continue
             headers = {k: v for k, v in record.http_headers}
-            result = parse_document(
-                body,
-                url=cap["url"],
-                content_type=record.http_header("Content-Type"),
-                headers=headers,
-            )
-        except Exception as exc:  # one bad record must not stop the index; say which
-            message = f"{cap['warc_file']}#{cap['offset']} ({cap['url']}): cannot parse: {exc}"
-            errors.append(message)
-            log.warning("%s", message)
-            row.update({"format": "unknown", "is_report": 0, "kind": "other", "title": None,
-                        "text": "", "needs_ocr": 0, "warnings": json.dumps([message]),
-                        "parsed": "{}"})
-        else:
-            text = result.get("text") or ""
-            rest = {k: v for k, v in result.items() if k != "text"}
-            row.update(
-                {
-                    "format": result.get("format"),
-                    "is_report": int(bool(result.get("is_report"))),
-                    "kind": result.get("kind"),
-                    "title": result.get("title"),
-                    "text": text,
-                    "needs_ocr": int(bool(result.get("needs_ocr"))),
-                    "warnings": json.dumps(result.get("warnings") or [], ensure_ascii=False),
-                    "parsed": json.dumps(rest, ensure_ascii=False, default=str),
-                }
-            )
-        db["documents"].upsert(row, pk="digest")
-        parsed += 1
+            yield digest, body, cap["url"], record.http_header("Content-Type"), headers
+
+    workers = max(1, jobs or os.cpu_count() or 1)
+    parsed = 0
+    batch: list[dict] = []
+
+    def flush() -> None:
+        with db.conn:
+            db["documents"].upsert_all(batch, pk="digest")
+        batch.clear()
+
+    if workers == 1:
+        results: Iterable[tuple[str, dict | str]] = map(_parse_one, payloads())
+        pool = None
+    else:
+        pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("forkserver"))
+        results = pool.map(_parse_one, payloads(), chunksize=4)
+    try:
+        for digest, result in results:
+            cap = todo[digest]
+            where = f"{cap['warc_file']}#{cap['offset']} ({cap['url']})"
+            batch.append(_document_row(digest, version, result, where, errors))
+            parsed += 1
+            if len(batch) >= 100:
+                flush()
+        flush()
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
     return parsed
 
 
@@ -286,7 +343,9 @@ def build_reports(db: sqlite_utils.Database) -> int:
     for row in db.query(
         "select c.*, d.kind as doc_kind, d.parsed as parsed, d.title as doc_title "
         "from captures c join documents d on d.digest = c.digest "
-        "where d.is_report = 1 and d.kind = 'annual_report' order by c.captured_at"
+        "where d.is_report = 1 and d.kind = 'annual_report' "
+        # a listing whose only text is a report's link title is not the report
+        "and coalesce(c.role, '') not in ('list', 'robots') order by c.captured_at"
     ):
         parsed = json.loads(row["parsed"] or "{}")
         year = parsed.get("year")

@@ -36,7 +36,10 @@ def _as_of(value: str | None) -> dt.date:
 @click.option("--registry", "registries", multiple=True, type=click.Path(exists=True,
               dir_okay=False, path_type=Path), help="Registry CSV(s) of expected agencies.")
 @click.option("--reparse", is_flag=True, help="Parse every document again (after a parser upgrade).")
-def index(data_dir: Path | None, registries: tuple[Path, ...], reparse: bool) -> None:
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+              help="Parser processes (default: one per CPU).")
+def index(data_dir: Path | None, registries: tuple[Path, ...], reparse: bool,
+          jobs: int | None) -> None:
     """Index the data directory's WARCs and crawl reports into the catalog."""
     from catalog.crawls import load_registry_file
     from catalog.db import open_catalog
@@ -53,7 +56,7 @@ def index(data_dir: Path | None, registries: tuple[Path, ...], reparse: bool) ->
     if registries:
         db.execute("delete from status")
         db.conn.commit()
-    stats = index_data_dir(data, reparse=reparse)
+    stats = index_data_dir(data, reparse=reparse, jobs=jobs)
     click.echo(
         f"indexed {stats.warc_files} new WARC file(s), {stats.records} record(s); "
         f"{stats.documents_parsed} document(s) parsed; {stats.reports} report(s) in catalog "
