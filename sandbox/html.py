@@ -6,6 +6,7 @@ sandbox may import nothing heavy, and every byte must be deterministic.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from html import escape
 
@@ -62,7 +63,7 @@ def page(portal: Portal, nav: Nav, title: str, main: str, *, head: str = "",
     )
 
 
-def link_list(items: list[tuple[str, str, str | None]], css: str = "list") -> str:
+def link_list(items: Sequence[tuple[str, str, str | None]], css: str = "list") -> str:
     """``<ul>`` of (href, title, date-or-None) items, the way CMS lists print them."""
     rows = []
     for href, title, date in items:

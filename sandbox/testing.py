@@ -32,6 +32,7 @@ class SandboxHandle:
         self.server = server
         self.universe: Universe = server.state.universe
         host, port = server.server_address[:2]
+        host = host.decode() if isinstance(host, bytes) else str(host)
         self.proxy_url = f"http://{host}:{port}"
         self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1},
                                         name=f"sandbox-{port}", daemon=True)

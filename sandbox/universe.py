@@ -376,10 +376,12 @@ class Universe:
         elif outcome == "backdated":
             r.published = on_time_date()
             r.appeared = deadline + dt.timedelta(days=rng.randint(10, 300))
+        assert r.published is not None
+        published: dt.date = r.published
         if r.appeared is None:
-            r.appeared = r.published
+            r.appeared = published
         if outcome == "edited":
-            r.edited = r.published + dt.timedelta(days=rng.randint(5, 200))
+            r.edited = published + dt.timedelta(days=rng.randint(5, 200))
         r.consistent = rng.random() < 0.9 or outcome == "edited"
         r.presentation = rng.choices(("inline", "attachment", "both"), (35, 45, 20))[0]
         if r.presentation != "inline":
@@ -401,7 +403,7 @@ class Universe:
             elif evidence == "none" or (evidence != "url" and rng.random() < 0.1):
                 # CMS creation/migration dates: the URL date lies
                 # (never before the report year ends: a CMS cannot create it earlier)
-                lie = r.published - dt.timedelta(days=rng.randint(20, 400))
+                lie = published - dt.timedelta(days=rng.randint(20, 400))
                 r.url_date = max(lie, dt.date(year, 12, 20))
             else:
                 r.url_date = r.published

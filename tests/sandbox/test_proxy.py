@@ -93,3 +93,12 @@ def test_direct_origin_requests_are_told_to_use_the_proxy(sandbox_small):
         s.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
         data = s.recv(4096)
     assert data.startswith(b"HTTP/1.1 400")
+
+
+def test_concurrent_clients_are_all_answered(sandbox_small):
+    from concurrent.futures import ThreadPoolExecutor
+
+    rows = [r for r in sandbox_small.truth() if r["visible_as_of"]][:24]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        statuses = list(pool.map(lambda r: get(sandbox_small.proxy_url, r["page_url"]).status, rows))
+    assert statuses == [200] * len(rows)
