@@ -38,7 +38,7 @@ def parse_record(data: bytes) -> tuple[list[tuple[str, str]], bytes, str | None]
     if end < 0 or not data.startswith(b"WARC/"):
         return [], b"", "does not start with a WARC header section"
     lines = data[:end].decode("utf-8", "replace").split("\r\n")
-    headers = []
+    headers: list[tuple[str, str]] = []
     for line in lines[1:]:
         name, sep, value = line.partition(":")
         if not sep:

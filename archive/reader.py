@@ -147,9 +147,9 @@ def resolve_payload(data_dir: Path, record: ArchivedRecord) -> ArchivedRecord:
             finally:
                 index.close()
             if original is not None and original.filename:
-                found = read_record(data_dir / "warcs" / original.filename, original.offset)
-                if found.rec_type == "response":
-                    return found
+                direct = read_record(data_dir / "warcs" / original.filename, original.offset)
+                if direct.rec_type == "response":
+                    return direct
     found = _find_by_index(data_dir, record)
     if found is None:
         raise ValueError(f"{record.location}: revisit of {record.header('WARC-Refers-To')} "
