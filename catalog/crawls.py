@@ -12,6 +12,7 @@ import csv
 import json
 import logging
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import sqlite_utils
 
@@ -82,6 +83,47 @@ def load_regions(db: sqlite_utils.Database, path: Path = AREACODES) -> int:
     return len(latest)
 
 
+def _seed_hosts(seed: dict) -> set[str]:
+    return {(urlsplit(u).hostname or "").lower() for u in seed.get("seed_urls") or []} - {""}
+
+
+def _reason(seed: dict) -> str | None:
+    """Why a seed's crawl does not prove absence, in words (None when it does)."""
+    if _seed_complete(seed):
+        return None
+    parts = [str(seed.get("status") or "incomplete")]
+    if seed.get("stopped_by"):
+        parts.append(f"stopped by {seed['stopped_by']}")
+    classes = {k: v for k, v in (seed.get("response_classes") or {}).items() if k != "ok"}
+    if classes:
+        parts.append(", ".join(f"{k}: {v}" for k, v in sorted(classes.items())))
+    return "; ".join(parts)
+
+
+def inherit_shared_coverage(seeds: list[dict]) -> list[dict]:
+    """Agencies that share a portal are crawled once: the crawler fetches the shared host for
+    the first seed and marks the others ``not_crawled``. Such an agency is covered exactly as
+    well as the seeds that crawled all of its hosts in the same crawl."""
+    crawled: dict[str, list[dict]] = {}
+    for seed in seeds:
+        for host in seed.get("hosts") or {}:
+            crawled.setdefault(host.lower(), []).append(seed)
+    out = []
+    for seed in seeds:
+        if seed.get("status") == "not_crawled" and not seed.get("pages"):
+            hosts = _seed_hosts(seed)
+            covering = [c for h in hosts for c in crawled.get(h, [])]
+            if hosts and all(h in crawled for h in hosts):
+                complete = all(_seed_complete(c) for c in covering)
+                names = sorted({c["agency_id"] for c in covering})
+                seed = dict(seed, complete=complete,
+                            status="complete" if complete else "incomplete",
+                            reason=f"shared portal crawled with {', '.join(names)}"
+                            + ("" if complete else f" ({_reason(covering[0])})"))
+        out.append(seed)
+    return out
+
+
 def _seed_complete(seed: dict) -> bool:
     if "complete" in seed:
         return bool(seed["complete"])
@@ -128,6 +170,7 @@ def load_crawl_reports(db: sqlite_utils.Database, data_dir: Path) -> int:
         seeds = report.get("seeds") or []
         if isinstance(seeds, dict):
             seeds = [dict(v, agency_id=k) for k, v in seeds.items()]
+        seeds = inherit_shared_coverage(seeds)
         db["crawl_seeds"].upsert_all(
             (
                 {
@@ -136,7 +179,7 @@ def load_crawl_reports(db: sqlite_utils.Database, data_dir: Path) -> int:
                     "crawled_at": s.get("finished") or finished or report.get("started"),
                     "status": s.get("status"),
                     "complete": int(_seed_complete(s)),
-                    "reason": s.get("reason") or s.get("stop_reason"),
+                    "reason": s.get("reason") or _reason(s),
                     "pages": s.get("pages"),
                     "report_pages": s.get("report_pages"),
                     "attachments": s.get("attachments"),

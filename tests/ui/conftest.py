@@ -52,7 +52,7 @@ def ui(tmp_path_factory):
             break
         except OSError:
             if proc.poll() is not None:
-                raise RuntimeError(proc.stdout.read().decode())
+                raise RuntimeError(proc.stdout.read().decode()) from None
             time.sleep(0.2)
     yield base
     proc.terminate()
