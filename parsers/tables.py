@@ -330,6 +330,50 @@ def complete_t3(t3: dict, warnings: list[str]) -> tuple[dict, str | None]:
     return ordered, version
 
 
+# ----------------------------------------------------------------- 表三 before 2019 (local)
+
+# The 2008–2018 统计表 (统计指标 | 单位 | 统计数) that most provinces used has one number per row.
+# Rows whose meaning matches a canonical key map to it; "不同意公开答复数" is every refusal
+# together, so it becomes the group total ``denied`` rather than any one reason.
+_T3_LOCAL: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (key, re.compile(p))
+    for key, p in (
+        ("received", r"收到(?:的)?申请(?:总)?数(?:量)?"),
+        ("result_total", r"(?:申请)?办结(?:总)?数"),
+        ("granted", r"同意公开(?:答复)?数"),
+        ("partial", r"同意部分公开(?:答复)?数"),
+        ("denied", r"不同意公开(?:答复)?数"),
+        ("unavailable.not_held", r"不属于本(?:行政)?机关公开(?:范围)?数|申请信息不存在数"),
+        ("unavailable.unclear", r"告知作出更改补充数"),
+        ("other", r"告知通过其他途径办理数"),
+    )
+)
+_NUMBERING = re.compile(r"^(?:[一二三四五六七八九十]+[、.]|\([一二三四五六七八九十]+\)|\d+[.、])")
+
+
+def read_t3_local(rows: list[list[str]], where: str = "统计表") -> tuple[dict | None, list[str]]:
+    """Best effort for pre-2019 reports: ``{key: {"total": n}}`` from a local 统计表, or None
+    when fewer than two of its rows are recognised."""
+    warnings: list[str] = []
+    table: dict[str, dict[str, int | None]] = {}
+    for cells in rows:
+        labels, values = split_row(cells)
+        numbers = [v for v in values if is_number(v)]
+        if not labels or len(numbers) != 1:
+            continue
+        label = _NUMBERING.sub("", labels[0])
+        key = next((k for k, p in _T3_LOCAL if p.fullmatch(label)), None)
+        if key is None:
+            continue
+        if key in table:
+            warnings.append(f"{where}: row {labels[0]!r} repeats {key}; first kept")
+            continue
+        table[key] = {"total": _int_value(numbers[0])[0]}
+    if len(table) < 2:
+        return None, []
+    return table, warnings
+
+
 # ------------------------------------------------------------------------------------ 表四
 
 
@@ -521,7 +565,15 @@ def read_tables(tables: Sequence[Table], text: str) -> TablesResult:
         return max(candidates, key=lambda c: _filled(c[0]))  # first (grid) wins ties
 
     t3 = best(read_t3, "t3", "三")
-    if t3 and t3[0] is not None:
+    local = None
+    if not t3 or not _filled(t3[0]):  # no template 表三: a pre-2019 local 统计表, best effort
+        local, warnings = read_t3_local([list(r) for t in tables for r in t.rows])
+        if local is None:
+            local, warnings = read_t3_local(text_rows(text))
+        if local is not None:
+            result.t3, result.t3_version = local, "2008"
+            result.warnings.extend(warnings)
+    if local is None and t3 and t3[0] is not None:
         result.warnings.extend(t3[1])
         result.t3, result.t3_version = complete_t3(t3[0], result.warnings)
     t4 = best(read_t4, "t4", "四")

@@ -165,3 +165,25 @@ def test_table_two_v2_with_unit_in_header():
     assert result.t2["rules"] == {"issued": 0, "repealed": 0, "in_force": 3}
     assert result.t2["normative"] == {"issued": 2, "repealed": 1, "in_force": 0}
     assert result.t2["fees"] == {"amount": 125000.0}
+
+
+def test_pre_2019_local_statistics_table_best_effort():
+    """The 2008–2018 统计表 (统计指标 | 单位 | 统计数): one number per row, meanings mapped."""
+    grid = Table(rows=[
+        ["统计指标", "单位", "统计数"],
+        ["二、依申请公开情况", "", ""],
+        ["（一）收到申请数", "件", "12"],
+        ["1.当面申请数", "件", "2"],
+        ["（二）申请办结数", "件", "11"],
+        ["1.按时办结数", "件", "11"],
+        ["2.同意公开答复数", "件", "8"],
+        ["3.同意部分公开答复数", "件", "1"],
+        ["4.不同意公开答复数", "件", "2"],
+        ["8.告知通过其他途径办理数", "件", ""],
+    ])
+    result = read_tables([grid], "")
+    assert result.t3_version == "2008"
+    assert result.t3 == {
+        "received": {"total": 12}, "result_total": {"total": 11}, "granted": {"total": 8},
+        "partial": {"total": 1}, "denied": {"total": 2},  # every refusal together
+    }
