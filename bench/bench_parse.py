@@ -193,10 +193,10 @@ def run(quick: bool) -> list[Row]:
             peer.add("agency", _same_agency(baseline["agency"], truth["agency_name"]))
             peer.add("year", baseline["year"] == truth["year"])
             if truth["template"] != "2008" and truth["t3"]:
-                for key in ("received", "result_total"):
-                    peer.add("t3 rows", baseline["t3"].get(key) == truth["t3"].get(key))
+                for row in ("received", "result_total"):
+                    peer.add("t3 rows", baseline["t3"].get(row) == truth["t3"].get(row))
                     ours.add("t3 rows", result["tables"]["t3"] is not None and
-                             result["tables"]["t3"].get(key) == truth["t3"].get(key))
+                             result["tables"]["t3"].get(row) == truth["t3"].get(row))
 
     for key, published in evidenced.items():
         ours.add("published", dated.get(key) == published)

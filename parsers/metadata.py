@@ -23,6 +23,7 @@ import re
 from parsers.detect import ANNUAL_REPORT, OTHER, classify_title
 from parsers.normalize import cn_number, nfkc, squash
 from parsers.regions import division_for_code, expand_stem, is_division_name, is_division_path
+from parsers.sections import is_section_heading
 
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*年")
 _CN_YEAR = re.compile(r"([〇零○ＯO一二三四五六七八九]{4})\s*年")
@@ -91,7 +92,7 @@ def choose_title(article_title: str | None, text: str, format_title: str | None)
         title_from_text(text) or "",
         squash(strip_site_suffix(format_title or "")),
     ]
-    candidates = [c for c in candidates if c]
+    candidates = [c for c in candidates if c and not is_section_heading(c)]
     for candidate in candidates:
         if classify_title(candidate) != OTHER:
             return candidate

@@ -57,6 +57,13 @@ def _find_headings(text: str) -> tuple[Heading, ...]:
     return tuple(sorted(found.values(), key=lambda h: h.line))
 
 
+def is_section_heading(line: str) -> bool:
+    """Whether a line is one of the six section headings (so never a document title)."""
+    body = _heading_body(line)
+    return bool(body) and len(body) <= _MAX_HEADING and any(
+        p.match(body) for p in _PATTERNS.values())
+
+
 def find_headings(text: str) -> list[Heading]:
     """Every recognised section heading in reading order, the first match of each numeral only
     (a table of contents or a later repeat does not move a section)."""

@@ -314,6 +314,7 @@ def _resolve_blanks(raw: dict, columns: Sequence[str], where: str, warnings: lis
 def complete_t3(t3: dict, warnings: list[str]) -> tuple[dict, str | None]:
     """Add the template rows not found (null, with a warning) in canonical order, and say which
     表三 version the rows show: three 其他处理 rows → "2021", one → "2019"."""
+    other: tuple[str, ...]
     if any(k in t3 for k in T3_OTHER_V2):
         other, version = T3_OTHER_V2, "2021"
     elif "other" in t3:

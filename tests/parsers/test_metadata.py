@@ -61,3 +61,10 @@ def test_template_era_from_year_and_table_shapes():
     assert template_era(2022, "2019", None) == "2019"  # a 2022 report on the old form
     assert template_era(2021, None, "2019") == "2021"  # one 其他处理 row proves nothing
     assert template_era(None, None, "2021") == "2021"
+
+
+def test_a_section_heading_is_never_taken_for_the_title():
+    result = parse_extracted(ExtractedDocument(
+        format="html", title="总体情况",
+        text="按照区政府统一部署，现将2020年度政府信息公开工作汇报如下。\n总体情况\n正文"))
+    assert result["title"] != "总体情况"
