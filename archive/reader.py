@@ -14,8 +14,13 @@ from pathlib import Path
 
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
+from warcio.statusandheaders import StatusAndHeadersParserException
 
 from archive.files import closed_warcs
+
+# what warcio raises on bytes that are not a WARC (turned into ValueError naming the file)
+_PARSE_ERRORS = (ArchiveLoadFailed, StatusAndHeadersParserException, zlib.error, EOFError,
+                 UnicodeDecodeError)
 
 
 @dataclass
@@ -99,7 +104,7 @@ def iter_records(path: Path, *, with_payload: bool = True) -> Iterator[ArchivedR
             it = ArchiveIterator(fh, ensure_http_headers=False)
             for rec in it:
                 yield _to_record(path, it, rec, with_payload)
-    except ArchiveLoadFailed as exc:
+    except _PARSE_ERRORS as exc:
         raise ValueError(f"{path}: not a readable WARC file ({exc})") from exc
 
 
@@ -114,13 +119,18 @@ def read_record(path: Path, offset: int) -> ArchivedRecord:
     path = Path(path)
     with open(path, "rb") as fh:
         fh.seek(offset)
+        magic = fh.read(5)
+        # warcio would happily parse bytes from the middle of a member as an ARC record
+        if not (magic.startswith(b"\x1f\x8b") or magic == b"WARC/"):
+            raise ValueError(f"{path}#{offset}: no WARC record starts at this offset")
+        fh.seek(offset)
         try:
             it = ArchiveIterator(fh, ensure_http_headers=False)
             rec = next(iter(it), None)
-            if rec is None:
+            if rec is None or rec.format != "warc":
                 raise ValueError(f"{path}#{offset}: no WARC record at this offset")
             result = _to_record(path, it, rec, True)
-        except ArchiveLoadFailed as exc:
+        except _PARSE_ERRORS as exc:
             raise ValueError(f"{path}#{offset}: no readable WARC record here ({exc})") from exc
     return result
 
