@@ -21,10 +21,13 @@ import re
 from parsers.normalize import squash
 
 _VALUE_RE = re.compile(
-    r"^(?:[+\-−－]?\d+(?:\.\d+)?(?:万元|元|万|件|个|条|项|次)?|[—–\-/／－―~～]+|无)$"
+    r"^(?:[+\-−－]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:万元|元|万|件|个|条|项|次)?"
+    r"|[—–\-/／－―~～]+|无)$"
 )
 _PAGE_NUMBER_RE = re.compile(r"^\s*(?:[-—–]\s*\d+\s*[-—–]|第\s*\d+\s*页(?:\s*共\s*\d+\s*页)?)\s*$")
-_NUMBERISH_RE = re.compile(r"^[+\-−－]?\d+(?:\.\d+)?(?:万元|元|万|件|个|条|项|次)?$")
+_NUMBERISH_RE = re.compile(
+    r"^[+\-−－]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:万元|元|万|件|个|条|项|次)?$"
+)
 
 
 def is_value(cell: str) -> bool:

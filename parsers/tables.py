@@ -72,7 +72,7 @@ _T3_LEAVES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("not_processed.confirmation", r"重新出具|确认或"),
         ("other.no_correction", r"不补正"),
         ("other.no_fee", r"缴纳费用|收费通知|缴费"),
-        ("result_total", r"\(七\)(?:总计|合计)|^七[、.]?(?:总计|合计)"),
+        ("result_total", r"\(七\)(?:总计|合计)|^七[、.]?(?:总计|合计)|办理结果(?:总计|合计)$"),
     )
 )
 _T3_GROUPS: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -150,7 +150,7 @@ def _int_value(cell: str) -> tuple[int | None, bool]:
         return None, True
     if re.fullmatch(r"[—–\-/／－―~～]+|无", s):
         return 0, False
-    m = re.fullmatch(r"([+\-−－]?)(\d+)(?:件|个|条|项|次)?", s)
+    m = re.fullmatch(r"([+\-−－]?)(\d+)(?:件|个|条|项|次)?", re.sub(r"(?<=\d),(?=\d{3})", "", s))
     if m:
         value = int(m.group(2))
         return (-value if m.group(1) in ("-", "−", "－") else value), False
@@ -160,7 +160,7 @@ def _int_value(cell: str) -> tuple[int | None, bool]:
 def _amount_yuan(cell: str, header_unit: str | None) -> float | None:
     """An amount in yuan: "773.5 万元" → 7735000.0; the header's unit applies when the cell has
     none; no unit at all means yuan (the template's 采购总金额 names none)."""
-    s = squash(cell).replace("−", "-").replace("－", "-")
+    s = re.sub(r"(?<=\d),(?=\d{3})", "", squash(cell).replace("−", "-").replace("－", "-"))
     if re.fullmatch(r"[—–\-/／―~～]+|无", s):
         return 0.0
     m = _AMOUNT_RE.match(s)

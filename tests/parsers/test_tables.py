@@ -187,3 +187,12 @@ def test_pre_2019_local_statistics_table_best_effort():
         "received": {"total": 12}, "result_total": {"total": 11}, "granted": {"total": 8},
         "partial": {"total": 1}, "denied": {"total": 2},  # every refusal together
     }
+
+
+def test_thousands_separators_and_an_unnumbered_total_row():
+    rows = [["一、本年新收政府信息公开申请数量", "1,024", "0", "0", "0", "0", "0", "1,024"],
+            ["三、本年度办理结果", "总计", "1,024", "0", "0", "0", "0", "0", "1,024"]]
+    t3, warnings = read_t3(rows)
+    assert t3["received"]["natural_person"] == 1024
+    assert t3["result_total"]["total"] == 1024
+    assert warnings == []
