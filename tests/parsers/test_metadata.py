@@ -68,3 +68,24 @@ def test_a_section_heading_is_never_taken_for_the_title():
         format="html", title="总体情况",
         text="按照区政府统一部署，现将2020年度政府信息公开工作汇报如下。\n总体情况\n正文"))
     assert result["title"] != "总体情况"
+
+
+def test_a_gbk_portal_page_end_to_end():
+    from parsers.report import parse_document
+
+    page = (
+        "<html><head><meta http-equiv='Content-Type' content='text/html; charset=gb2312'>"
+        "<meta name='SiteIDCode' content='6403020001'>"
+        "<meta name='ArticleTitle' content='2021年政府信息公开工作年度报告'>"
+        "<meta name='PubDate' content='2022-01-26 10:00'>"
+        "<meta name='ContentSource' content='利通区民政局'>"
+        "<title>2021年政府信息公开工作年度报告_利通区人民政府</title></head><body>"
+        "<div class='content'><p>一、总体情况</p><p>2021年，我局……</p></div></body></html>"
+    ).encode("gb18030")
+    result = parse_document(page, url="http://www.litong.gov.test/col/202201/t20220126_9.html")
+    assert result["title"] == "2021年政府信息公开工作年度报告"
+    assert (result["agency"], result["agency_source"]) == ("利通区民政局", "meta")
+    assert result["region_code"] == "640302"
+    assert result["year"] == 2021
+    assert (result["published"], result["published_source"]) == ("2022-01-26", "meta_pubdate")
+    assert result["kind"] == "annual_report"
