@@ -26,6 +26,7 @@ from parsers.formats.textutil import (
     date_strings,
     fields_in_line,
     normalise_label,
+    short_date_line,
     text_end_dates,
 )
 
@@ -354,18 +355,32 @@ def _attachment_links(root: etree._Element, base: str | None) -> list[tuple[str,
     return out
 
 
+_LABELLED = re.compile(r"^(发布|发文|成文|公开|生成|印发|更新|日期|时间)")
+_SECTION_HEADING = re.compile(r"^\s*([一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[)）]|\d+[.、])")
+
+
 def _title(root: etree._Element, area: etree._Element) -> str | None:
-    for scope in (area, root):
-        for xp in (".//h1", ".//h2", ".//*[contains(@class,'title')]", ".//h3"):
-            for el in scope.xpath(xp):
-                txt = clean_cell(el.text_content())
-                if 4 <= len(txt) <= 200:
-                    return txt
+    """The article's title. Pages repeat it in <title> (with a site suffix) and show it in a
+    heading; site names and section headings are headings too. So: the longest heading-like
+    text that <title> contains; else the first non-section heading of the content area; else
+    <title> itself."""
     titles = root.xpath("//title")
-    if titles:
-        txt = clean_cell(titles[0].text_content())
-        return txt or None
-    return None
+    page_title = clean_cell(titles[0].text_content()) if titles else ""
+    candidates: list[tuple[bool, str]] = []
+    in_area = set(area.iter())
+    xp = ".//h1|.//h2|.//h3|.//*[contains(@class,'title')]|.//p[@align='center' or contains(@style,'center')]"
+    for el in root.xpath(xp):
+        txt = clean_cell(el.text_content())
+        if 4 <= len(txt) <= 200 and not _SECTION_HEADING.match(txt):
+            candidates.append((el in in_area, txt))
+    compact = re.sub(r"\s+", "", page_title)
+    matching = [t for _, t in candidates if re.sub(r"\s+", "", t) in compact]
+    if matching:
+        return max(matching, key=len)
+    for inside, txt in candidates:
+        if inside:
+            return txt
+    return page_title or (candidates[0][1] if candidates else None)
 
 
 # ---------------------------------------------------------------------------- entry point
@@ -422,6 +437,10 @@ def extract_html(data: bytes, *, url: str | None, content_type: str | None, limi
         if len(line) > 200:
             continue
         for d in date_strings(line):
+            # an unlabelled date counts only on a short line (an info bar, a 目录 cell); in a
+            # sentence it is a statistics period or an event, not the page's date
+            if not _LABELLED.match(d) and not short_date_line(line):
+                continue
             if d not in seen_dates:
                 seen_dates.add(d)
                 dates.append(("page", d))

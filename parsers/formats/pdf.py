@@ -215,8 +215,9 @@ def _assemble(pages: list[list[_Block]], widths: list[float]) -> tuple[str, list
                 if para:
                     out.append(para)
                 para = line
-            # a line that reaches the right margin of the prose continues on the next line
-            prev_full = right > 0 and b.x1 >= right - 14
+            # a line ending within ~2 characters of the right margin continues on the next line
+            # (justified CJK text wraps early before a number or a closing punctuation mark)
+            prev_full = right > 0 and b.x1 >= right - max(14.0, 2.5 * (b.bottom - b.top))
     if para:
         out.append(para)
     return clean_text("\n".join(out)), tables

@@ -41,13 +41,24 @@ def date_strings(text: str) -> list[str]:
     return [m.group(0).strip() for m in LABELLED_DATE_RE.finditer(text)]
 
 
+_PERIOD = re.compile(r"统计|期限|起至|[自从]\s*(?:19|20)\d{2}")
+
+
+def short_date_line(line: str) -> bool:
+    """Whether an unlabelled date on this line can be a document's date: the line is short
+    (a signature, an info bar, a 目录 cell) and does not state the statistics period
+    ("统计期限自2023年1月1日起至…"), which every report's first sentence carries."""
+    line = line.strip()
+    return len(line) <= 30 and not _PERIOD.search(line)
+
+
 def text_end_dates(text: str, lines: int = 6) -> list[tuple[str, str]]:
     """Dates in the last non-blank lines of a document: where reports put the signature date
     (落款日期), which is often the only date a PDF or DOCX report carries."""
     tail = [ln for ln in text.split("\n") if ln.strip()][-lines:]
     found: list[tuple[str, str]] = []
     for ln in tail:
-        if "\t" in ln:
+        if "\t" in ln or not short_date_line(ln):
             continue
         found.extend(("text_end", d) for d in date_strings(ln))
     return found

@@ -116,3 +116,12 @@ def test_hostile_spans_are_clamped_not_exploded():
     doc = extract(page)
     for t in doc.tables:
         assert len(t.rows) <= 2 and all(len(r) <= 1001 for r in t.rows)
+
+
+def test_statistics_period_in_the_first_sentence_is_not_a_page_date():
+    page = ("<html><head><title>t</title></head><body><div class='article'>"
+            "<div class='info'>发布时间：2022-01-18</div><p>本报告中所列数据统计期限从2021年1月1日到12月31日止，"
+            "由本机关编制。</p><p>" + "正文" * 80 + "</p></div></body></html>").encode()
+    dates = extract(page).dates
+    assert ("page", "发布时间：2022-01-18") in dates
+    assert not any("2021年1月1日" in raw for _, raw in dates)
