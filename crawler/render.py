@@ -12,6 +12,9 @@ XHR/fetch of the list data) is routed through Scrapy's own downloader
 * obeys robots.txt and the scope rules like any other request;
 * is archived at ``response_downloaded`` exactly as the server sent it (a browser network
   response becomes an ordinary WARC response record);
+* is answered from the archive when this crawl already has it (the page itself when it was
+  fetched before rendering was chosen, scripts shared by many pages), so the server is asked
+  once;
 
 and images, media and fonts are not fetched at all. The rendered DOM that scrapy-playwright
 returns is archived separately as a ``conversion`` record linked to the document's response
@@ -103,7 +106,8 @@ async def route_through_scrapy(page: Any, request: Request) -> None:
             headers=headers, dont_filter=True,
             meta={"nb": {**nb, "role": "browser", "via": request.url,
                          "resource": pw_request.resource_type},
-                  "dont_redirect": True, "handle_httpstatus_all": True},
+                  "dont_redirect": True, "handle_httpstatus_all": True,
+                  "nb_prefer_archive": True},
         )
         try:
             response = await maybe_deferred_to_future(crawler.engine.download(sub))

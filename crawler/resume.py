@@ -10,6 +10,9 @@ offset) is answered from the archive instead of the network. The spider sees the
 rediscovers the same links and fetches only what was never archived. Only answers worth keeping
 are replayed (ok, not found, redirects, JS shells — not errors, challenges or truncated bodies,
 which are tried again).
+
+The same mechanism answers a rendering browser's requests (meta ``nb_prefer_archive``) from
+what this very run archived already, see :mod:`crawler.render`.
 """
 
 from __future__ import annotations
@@ -85,10 +88,22 @@ class ReplayMiddleware:
                 return candidate
         return None
 
+    def _live_rows(self) -> dict[str, dict[str, Any]]:
+        """This run's journal so far, kept by :class:`crawler.warc_extension.WarcExtension`."""
+        from crawler.warc_extension import WarcExtension
+
+        for ext in getattr(self.crawler.extensions, "middlewares", ()):
+            if isinstance(ext, WarcExtension):
+                return ext.rows
+        return {}
+
     def process_request(self, request: Request, spider: Any = None) -> Response | None:
-        if not self.rows or request.meta.get("playwright"):
+        if request.meta.get("playwright"):
             return None
-        row = self.rows.get(journal_key(request.method, request.url, request.body))
+        key = journal_key(request.method, request.url, request.body)
+        row = self.rows.get(key)
+        if row is None and request.meta.get("nb_prefer_archive"):
+            row = self._live_rows().get(key)
         if row is None or row.get("class") not in REPLAYABLE or row.get("truncated"):
             return None
         path = self._warc_path(row["file"])

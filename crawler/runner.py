@@ -96,10 +96,6 @@ def crawl_settings(*, data_dir: Path, crawl_id: str, crawl_dir: Path, registry: 
     settings.set("NIANBAO_RENDER", render)
     if registry is not None:
         settings.set("NIANBAO_REGISTRY_SHA256", hashlib.sha256(Path(registry).read_bytes()).hexdigest())
-    if proxy:
-        launch = dict(settings.getdict("PLAYWRIGHT_LAUNCH_OPTIONS"))
-        launch["proxy"] = {"server": proxy}
-        settings.set("PLAYWRIGHT_LAUNCH_OPTIONS", launch)
     for key, value in (overrides or {}).items():
         settings.set(key, value, priority="cmdline")
     return settings

@@ -89,7 +89,14 @@ PLAYWRIGHT_LAUNCH_OPTIONS = {
         "--disable-component-update",
         "--disable-sync",
         "--no-first-run",
+        "--no-pings",
+        "--disable-domain-reliability",
+        "--disable-client-side-phishing-detection",
     ],
+    # Every page request is routed through Scrapy (crawler.render), so the browser itself needs
+    # no network. Its own background traffic (updaters, field trials) goes to a closed local
+    # port instead of the crawl's proxy or the internet.
+    "proxy": {"server": "http://127.0.0.1:9"},
 }
 DOWNLOAD_SLOTS = {"__browser__": {"concurrency": 1, "delay": 0}}  # one rendered page at a time
 PLAYWRIGHT_MAX_CONTEXTS = 1

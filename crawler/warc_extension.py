@@ -110,6 +110,7 @@ class WarcExtension:
         self.crawl_dir = self.data_dir / "crawls" / self.crawl_id
         self.writer: ArchiveWriter | None = None
         self.written: dict[str, str] = {}  # url -> response record id (for rendered DOMs)
+        self.rows: dict[str, dict[str, Any]] = {}  # this run's journal, for crawler.resume
         self.files: set[str] = set()
         self.records = 0
         self.errors = 0
@@ -194,14 +195,16 @@ class WarcExtension:
         self.written[request.url] = loc.record_id
         request.meta["nb_record"] = {"file": loc.filename, "offset": loc.offset,
                                      "record_id": loc.record_id}
-        self._journal.write(json.dumps({
+        row = {
             "url": request.url, "method": request.method, "status": response.status,
             "class": cls, "file": loc.filename, "offset": loc.offset, "record_id": loc.record_id,
             "etag": response.headers.get(b"ETag", b"").decode("latin-1"),
             "last_modified": response.headers.get(b"Last-Modified", b"").decode("latin-1"),
             "truncated": truncated,
             "body_sha1": hashlib.sha1(request.body).hexdigest() if request.body else "",
-        }, ensure_ascii=False) + "\n")
+        }
+        self.rows[f"{row['method']} {row['url']} {row['body_sha1']}"] = row
+        self._journal.write(json.dumps(row, ensure_ascii=False) + "\n")
         self._journal.flush()
         os.fsync(self._journal.fileno()) if self.crawler.settings.getbool("NIANBAO_FSYNC") else None
 

@@ -112,9 +112,11 @@ class PortalSpider(scrapy.Spider):
     # -- requests ----------------------------------------------------------------------------
     def _request(self, url: str, nb: dict[str, Any], *, priority: int | None = None,
                  callback: Any = None, method: str = "GET", body: bytes = b"",
-                 headers: dict[str, str] | None = None, dont_filter: bool = False) -> Request:
+                 headers: dict[str, str] | None = None, dont_filter: bool = False,
+                 render: bool = False) -> Request:
         meta: dict[str, Any] = {"nb": nb}
-        if self.render_for(nb["agency"]) == "always" and nb["role"] not in ("attachment", "endpoint"):
+        if render or (self.render_for(nb["agency"]) == "always"
+                      and nb["role"] not in ("attachment", "endpoint")):
             meta.update(render_request_meta())
         return Request(
             url, method=method, body=body or None, headers=headers, meta=meta,
@@ -179,16 +181,20 @@ class PortalSpider(scrapy.Spider):
                                column_type=info.meta.get("ColumnType", ""))
         rendered = "playwright" in response.flags
         found_links = disc.links(response.url, sel)
-        endpoints = disc.script_endpoints(response.url, sel)
+        # a rendered DOM already holds what its scripts fetched (and the browser's requests
+        # were archived): asking the data endpoint again would fetch the same list twice
+        endpoints = [] if rendered else disc.script_endpoints(response.url, sel)
         wants_render = (cls == rc.JS_SHELL or (
             disc.has_script_list(sel) and not endpoints
             and sum(1 for lk in found_links if lk.kind in ("report", "article")) == 0))
         policy = self.render_for(nb["agency"])
         if wants_render and not rendered and policy == "auto":
+            # the page is archived already: the browser's request for it is answered from the
+            # archive (crawler.resume), so the server sees it once
             yield self._request(response.url, {**nb, "render_of": response.url},
-                                dont_filter=True, priority=PRIORITY.get(nb["role"], 0)).replace(
-                meta={"nb": {**nb}, **render_request_meta()})
+                                dont_filter=True, render=True)
             self.crawler.stats.inc_value("nianbao/render_requests")
+            return
         in_column = bool(nb.get("in_column") or info.is_report_column)
         is_report_page = info.kind in ("annual_report", "interpretation", "notice")
         yield from self._follow_links(response, found_links, in_column, is_report_page, info.is_article)
