@@ -80,10 +80,21 @@ def is_chunked(header_section: bytes) -> bool:
     return bool(names) and names[-1] == "chunked"
 
 
+def _status_without_body(header_section: bytes) -> bool:
+    """1xx, 204 and 304 responses have no body whatever their headers say (RFC 9112 §6.3)."""
+    parts = header_section.split(b"\r\n", 1)[0].split(b" ", 2)
+    if len(parts) < 2 or not parts[0].startswith(b"HTTP/") or not parts[1].isdigit():
+        return False
+    code = int(parts[1])
+    return 100 <= code < 200 or code in (204, 304)
+
+
 def http_payload(block: bytes, *, source: str = "HTTP block") -> bytes:
     """The payload of an HTTP message per WARC 1.1: body minus transfer coding, content coding kept."""
     headers, body = split_http_block(block, source=source)
-    return dechunk(body, source=source) if is_chunked(headers) else body
+    if is_chunked(headers) and not (_status_without_body(headers) and not body):
+        return dechunk(body, source=source)
+    return body
 
 
 def http_payload_digest(block: bytes, *, source: str = "HTTP block") -> str:

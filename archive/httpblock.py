@@ -10,7 +10,7 @@ The policy (also written into every warcinfo record as ``http-body-policy``):
 * ``Content-Length`` is set to the length of the stored body when it was missing or differs
   (e.g. chunked or truncated responses); a differing original value is kept as
   ``X-Archive-Orig-Content-Length``. Responses that have no body by definition (1xx, 204, 304,
-  answers to HEAD) keep their headers untouched.
+  answers to HEAD) keep their ``Content-Length`` untouched.
 * All other headers are kept verbatim, in order, multi-valued headers as separate lines.
   Header values are encoded as Latin-1 when possible (so values a crawler decoded from raw
   bytes as Latin-1 round-trip exactly), else UTF-8.
@@ -51,18 +51,19 @@ def response_has_body(ex: Exchange) -> bool:
 
 def stored_response_headers(ex: Exchange) -> list[tuple[str, str]]:
     """The response headers as stored, after applying the body policy above."""
-    if not response_has_body(ex):
-        return list(ex.response_headers)
     out: list[tuple[str, str]] = []
     lengths: list[str] = []
+    has_body = response_has_body(ex)
     for name, value in ex.response_headers:
         lname = name.lower()
-        if lname == "transfer-encoding":
+        if lname == "transfer-encoding":  # the stored body is never chunked
             out.append(("X-Archive-Orig-Transfer-Encoding", value))
-        elif lname == "content-length":
+        elif lname == "content-length" and has_body:
             lengths.append(value)
         else:
             out.append((name, value))
+    if not has_body:
+        return out
     true_length = str(len(ex.body))
     for value in lengths:
         if value.strip() != true_length:

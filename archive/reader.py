@@ -26,7 +26,9 @@ _PARSE_ERRORS = (ArchiveLoadFailed, StatusAndHeadersParserException, zlib.error,
 @dataclass
 class ArchivedRecord:
     """One WARC record with its position. ``payload`` is the block after any HTTP headers, as
-    stored (content encoding kept); empty when read with ``with_payload=False``."""
+    stored (content encoding kept); empty when read with ``with_payload=False``. HTTP header
+    values are the stored bytes decoded as Latin-1 (as in Exchange): ``.encode("latin-1")``
+    gives the bytes, e.g. to read a UTF-8 file name in Content-Disposition."""
 
     path: Path
     offset: int
@@ -72,28 +74,67 @@ class ArchivedRecord:
         return decode_content(self.payload, encoding, source=f"{self.location}")
 
 
+def _parse_http_head(head: bytes) -> tuple[str, str, list[tuple[str, str]]]:
+    """Protocol (or method), the rest of the first line, and the headers of an HTTP head.
+
+    Hand-written rather than warcio's parser: warcio decodes each header line as UTF-8 when it
+    can and as Latin-1 otherwise, so the stored bytes cannot be recovered from its strings.
+    Here every value is the stored bytes decoded as Latin-1, the convention Exchange uses.
+    Obsolete line folding is joined with a space.
+    """
+    lines = head.decode("latin-1").replace("\r\n", "\n").split("\n")
+    protocol, _, rest = lines[0].strip().partition(" ")
+    headers: list[tuple[str, str]] = []
+    for line in lines[1:]:
+        if not line:
+            continue
+        if line[0] in " \t" and headers:
+            name, value = headers[-1]
+            headers[-1] = (name, f"{value} {line.strip()}")
+            continue
+        name, sep, value = line.partition(":")
+        if sep:
+            headers.append((name.rstrip(" \t"), value.strip(" \t")))
+    return protocol, rest.strip(), headers
+
+
+def _read_head(stream, with_payload: bool) -> tuple[bytes, bytes]:
+    """The HTTP head (up to the blank line) and, if wanted, the payload after it."""
+    if with_payload:
+        block = stream.read()
+    else:
+        block = b""
+        while b"\r\n\r\n" not in block and len(block) < (1 << 20):
+            piece = stream.read(8192)
+            if not piece:
+                break
+            block += piece
+    end = block.find(b"\r\n\r\n")
+    if end < 0:
+        return block, b""
+    return block[:end + 4], (block[end + 4:] if with_payload else b"")
+
+
 def _to_record(path: Path, it: ArchiveIterator, rec, with_payload: bool) -> ArchivedRecord:
-    payload = rec.raw_stream.read() if with_payload else b""
-    http = rec.http_headers
     status = None
     protocol = None
     statusline = ""
     headers: list[tuple[str, str]] = []
-    if http is not None and rec.rec_type in ("response", "revisit", "request"):
-        headers = list(http.headers)
-        protocol = http.protocol
-        statusline = http.statusline or ""
-        if rec.rec_type != "request":
-            try:
-                status = int(http.get_statuscode())
-            except (TypeError, ValueError):
-                status = None
+    content_type = (rec.rec_headers.get_header("Content-Type") or "").lower()
+    if rec.rec_type in ("response", "revisit", "request") and content_type.startswith(
+            "application/http"):
+        head, payload = _read_head(rec.raw_stream, with_payload)
+        protocol, statusline, headers = _parse_http_head(head)
+        code = statusline.split(" ", 1)[0]
+        if rec.rec_type != "request" and code.isdigit():
+            status = int(code)
+    else:
+        payload = rec.raw_stream.read() if with_payload else b""
     offset_length = (it.get_record_offset(), it.get_record_length())
     return ArchivedRecord(path=path, offset=offset_length[0], length=offset_length[1],
                           rec_type=rec.rec_type, warc_headers=list(rec.rec_headers.headers),
                           http_protocol=protocol, http_status=status, http_statusline=statusline,
-                          http_headers=headers,
-                          payload=payload)
+                          http_headers=headers, payload=payload)
 
 
 def iter_records(path: Path, *, with_payload: bool = True) -> Iterator[ArchivedRecord]:
@@ -101,7 +142,7 @@ def iter_records(path: Path, *, with_payload: bool = True) -> Iterator[ArchivedR
     path = Path(path)
     try:
         with open(path, "rb") as fh:
-            it = ArchiveIterator(fh, ensure_http_headers=False)
+            it = ArchiveIterator(fh, no_record_parse=True)
             for rec in it:
                 yield _to_record(path, it, rec, with_payload)
     except _PARSE_ERRORS as exc:
@@ -125,7 +166,7 @@ def read_record(path: Path, offset: int) -> ArchivedRecord:
             raise ValueError(f"{path}#{offset}: no WARC record starts at this offset")
         fh.seek(offset)
         try:
-            it = ArchiveIterator(fh, ensure_http_headers=False)
+            it = ArchiveIterator(fh, no_record_parse=True)
             rec = next(iter(it), None)
             if rec is None or rec.format != "warc":
                 raise ValueError(f"{path}#{offset}: no WARC record at this offset")
