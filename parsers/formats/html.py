@@ -15,7 +15,6 @@ import codecs
 import re
 from urllib.parse import urljoin
 
-import lxml.html
 from lxml import etree
 
 from parsers.formats.base import ExtractedDocument, Limits, Table, failed
@@ -105,6 +104,25 @@ _BLOCK = {
 }
 
 
+def _text(el: etree._Element) -> str:
+    """All text inside an element (lxml.html's text_content for plain elements)."""
+    return "".join(t for t in el.itertext() if isinstance(t, str))
+
+
+def _drop(el: etree._Element) -> None:
+    """Remove an element but keep its tail text in place."""
+    parent = el.getparent()
+    if parent is None:
+        return
+    if el.tail:
+        prev = el.getprevious()
+        if prev is not None:
+            prev.tail = (prev.tail or "") + el.tail
+        else:
+            parent.text = (parent.text or "") + el.tail
+    parent.remove(el)
+
+
 def _text_len(s: str | None) -> int:
     return len("".join(s.split())) if s else 0
 
@@ -148,12 +166,15 @@ def content_area(body: etree._Element) -> etree._Element:
     container; taking the *deepest* one avoids returning <body> with its chrome."""
     total, link = _lengths(body)
     page_total = max(total.get(body, 0), 1)
+    removed = False
     for el in list(body.iter()):
         if el is body or not isinstance(el.tag, str) or el.getparent() is None:
             continue
         if _is_chrome(el) and total.get(el, 0) < 0.5 * page_total:
             el.getparent().remove(el)  # tail text moves with it; chrome tails are blank in practice
-    total, link = _lengths(body)
+            removed = True
+    if removed:
+        total, link = _lengths(body)
     target = 0.8 * max(total.get(body, 0) - link.get(body, 0), 1)
     best, best_size = body, total.get(body, 0)
     for el in body.iter():
@@ -193,19 +214,21 @@ def _cell_text(cell: etree._Element) -> str:
     return clean_cell("".join(parts))
 
 
+_LEADING_INT = re.compile(r"\s*(\d{1,6})")
+
+
 def _span(cell: etree._Element, name: str) -> int:
-    try:
-        return int(re.sub(r"\D.*", "", (cell.get(name) or "1").strip()) or 1)
-    except ValueError:
-        return 1
+    m = _LEADING_INT.match(cell.get(name) or "")
+    return int(m.group(1)) if m else 1
 
 
 def html_table(table: etree._Element, max_cells: int) -> Table | None:
     """Expand one <table> (rowspan/colspan) into a Table; None for an empty or layout table."""
-    rows = []
-    for tr in _own_rows(table):
-        cells = [(_cell_text(td), _span(td, "rowspan"), _span(td, "colspan")) for td in tr.xpath("./td|./th")]
-        rows.append(cells)
+    trs = [(tr, tr.xpath("./td|./th")) for tr in _own_rows(table)]
+    count = sum(len(tds) for _, tds in trs)
+    if count > max_cells:  # refuse before reading any cell's text
+        raise TableTooLarge(f"table of {count} cells exceeds {max_cells} cells")
+    rows = [[(_cell_text(td), _span(td, "rowspan"), _span(td, "colspan")) for td in tds] for _, tds in trs]
     grid, spans = place_cells(rows, max_cells=max_cells)
     return trim(Table(rows=grid, spans=spans))
 
@@ -297,7 +320,7 @@ def _links(root: etree._Element, area: etree._Element, base: str | None) -> list
         if url in seen:
             continue
         seen.add(url)
-        text = clean_cell(el.text_content() if el.tag == "a" else "") or (el.get("title") or "").strip()
+        text = clean_cell(_text(el) if el.tag == "a" else "") or (el.get("title") or "").strip()
         out.append((url, text))
     return out
 
@@ -309,14 +332,17 @@ def _fields_from_cells(root: etree._Element) -> dict[str, str]:
     for el in root.iter("td", "th", "dt", "span", "label", "strong", "b", "em", "li", "p", "div"):
         if len(el) > 3:
             continue
-        label = normalise_label(el.text_content())
+        raw = (el.text or "") if len(el) == 0 else _text(el)
+        if len(raw) > 24:  # labels are short; skip the regex for everything else
+            continue
+        label = normalise_label(raw)
         if not label or label in fields:
             continue
         sib = el.getnext()
         while sib is not None and not isinstance(sib.tag, str):
             sib = sib.getnext()
         tail = (el.tail or "").strip(" ：:\u00a0\u3000")
-        value = tail or (clean_cell(sib.text_content()) if sib is not None else "")
+        value = tail or (clean_cell(_text(sib)) if sib is not None else "")
         if value and not normalise_label(value):
             fields[label] = value[:300]
     return fields
@@ -331,7 +357,7 @@ def _info_lines(body: etree._Element, area: etree._Element, area_text: str) -> l
     for el in body.iter("div", "p", "span", "td", "li", "h1", "h2", "h3", "h4", "font", "em"):
         if el in skip:
             continue
-        txt = " ".join(el.text_content().split())
+        txt = " ".join(_text(el).split())
         if 0 < len(txt) <= 200 and len(el) <= 12:
             outside.append(txt)
     head = []
@@ -350,7 +376,7 @@ def _attachment_links(root: etree._Element, base: str | None) -> list[tuple[str,
         href = (el.get("href") or el.get("src") or el.get("data") or "").strip()
         if not href or href.startswith(("#", "javascript:", "mailto:")) or not _ATTACHMENT.search(href):
             continue
-        text = clean_cell(el.text_content()) if el.tag == "a" else (el.get("title") or "").strip()
+        text = clean_cell(_text(el)) if el.tag == "a" else (el.get("title") or "").strip()
         out.append((urljoin(base, href) if base else href, text))
     return out
 
@@ -365,12 +391,12 @@ def _title(root: etree._Element, area: etree._Element) -> str | None:
     text that <title> contains; else the first non-section heading of the content area; else
     <title> itself."""
     titles = root.xpath("//title")
-    page_title = clean_cell(titles[0].text_content()) if titles else ""
+    page_title = clean_cell(_text(titles[0])) if titles else ""
     candidates: list[tuple[bool, str]] = []
     in_area = set(area.iter())
     xp = ".//h1|.//h2|.//h3|.//*[contains(@class,'title')]|.//p[@align='center' or contains(@style,'center')]"
     for el in root.xpath(xp):
-        txt = clean_cell(el.text_content())
+        txt = clean_cell(_text(el))
         if 4 <= len(txt) <= 200 and not _SECTION_HEADING.match(txt):
             candidates.append((el in in_area, txt))
     compact = re.sub(r"\s+", "", page_title)
@@ -400,15 +426,18 @@ def extract_html(data: bytes, *, url: str | None, content_type: str | None, limi
         doc.charset = codec
         return doc
     try:
-        parser = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True, no_network=True)
-        root = lxml.html.document_fromstring(text.encode("utf-8", "surrogatepass"), parser=parser)
+        # plain lxml.etree elements: lxml.html's per-element class lookup doubled the cost
+        parser = etree.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True, no_network=True)
+        root = etree.fromstring(text.encode("utf-8", "surrogatepass"), parser=parser)
+        if root is None:
+            raise ValueError("no document element")
     except (etree.ParserError, etree.XMLSyntaxError, ValueError) as exc:
         doc = failed("html", where, f"unparseable HTML ({exc})")
         doc.charset = codec
         return doc
     for bad in list(root.iter(*_DROP_TAGS)):
         if bad.getparent() is not None:
-            bad.drop_tree()
+            _drop(bad)
     meta = _meta(root)
     bases = root.xpath("//base/@href")
     base = urljoin(url, bases[0]) if (bases and url) else url

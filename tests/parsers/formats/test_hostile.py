@@ -175,3 +175,12 @@ def test_input_size_cap_and_empty_input():
 def test_warnings_name_the_document():
     doc = extract(b"%PDF-1.4 broken", url="http://www.ceshi.test/a/b.pdf")
     assert any(w.startswith("http://www.ceshi.test/a/b.pdf") for w in doc.warnings)
+
+
+def test_oversized_table_is_dropped_with_a_warning_and_the_text_kept():
+    rows = "".join(f"<tr>{''.join(f'<td>{i}-{j}</td>' for j in range(10))}</tr>" for i in range(30))
+    page = f"<html><body><p>正文第一段。</p><table>{rows}</table><p>正文第二段。</p></body></html>".encode()
+    doc = extract(page, limits=Limits(max_table_cells=100))
+    assert doc.tables == []
+    assert any("table dropped" in w and "300 cells" in w for w in doc.warnings)
+    assert "正文第一段。" in doc.text and "正文第二段。" in doc.text
