@@ -12,6 +12,7 @@ comparison that failed (or could not be made) with its numbers, so a reader sees
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from parsers.tables import T3_COLUMNS, T3_OTHER_V1, T3_OTHER_V2, T3_ROWS_COMMON, T4_COLUMNS
@@ -123,3 +124,58 @@ def run_checks(t3: dict | None, t4: dict | None) -> dict[str, dict[str, Any]]:
         "T3-C": check_t3_c(t3),
         "T4-A": check_t4_a(t4),
     }
+
+
+# ---------------------------------------------------------------------------------------------
+# Flags (DOMAIN.md §4: cross-year and prose comparisons are flagged, never failed)
+
+_PROSE_RECEIVED = re.compile(
+    r"(?:共|累计|全年)?(?:收到|受理|接收|新收)(?:各类)?(?:政府信息公开|依申请公开)?(?:申请|件)?"
+    r"(?:共计|共)?\s*(\d+)\s*(?:件|条|个)"
+)
+
+
+def prose_flags(text: str, t3: dict | None) -> list[dict[str, Any]]:
+    """Applications counted in the prose (一、总体情况: "收到政府信息公开申请21件") against 表三's
+    received total. A mismatch is flagged with both numbers and the sentence, never failed:
+    prose may count carried-over cases too."""
+    if not t3 or (t3.get("received") or {}).get("total") is None:
+        return []
+    received = t3["received"]["total"]
+    carried = (t3.get("carried_in") or {}).get("total") or 0
+    head = text.split("收到和处理政府信息公开申请情况", 1)[0]
+    flags = []
+    for m in _PROSE_RECEIVED.finditer(head):
+        window = head[max(0, m.start() - 12) : m.end() + 10]
+        if "申请" not in window:
+            continue
+        said = int(m.group(1))
+        if said not in (received, received + carried):
+            flags.append({"rule": "prose_received", "prose": said, "table_received": received,
+                          "table_carried_in": carried, "snippet": window.strip()})
+        break  # the first statement of the count is the one that matters
+    return flags
+
+
+def cross_year_flags(this: dict[str, Any], last: dict[str, Any]) -> list[dict[str, Any]]:
+    """Flags between one report's tables and the previous year's (both ``tables`` dicts of a
+    parse result): carried_in ≈ last carried_out (表三), and v2 in_force ≈ last in_force +
+    issued − repealed (表二 normative documents). For the catalog, which holds both years."""
+    flags: list[dict[str, Any]] = []
+    t3, last_t3 = this.get("t3") or {}, last.get("t3") or {}
+    carried_in = (t3.get("carried_in") or {}).get("total")
+    carried_out = (last_t3.get("carried_out") or {}).get("total")
+    if carried_in is not None and carried_out is not None and carried_in != carried_out:
+        flags.append({"rule": "carried_over", "carried_in": carried_in,
+                      "last_year_carried_out": carried_out})
+    t2, last_t2 = this.get("t2") or {}, last.get("t2") or {}
+    for row in ("rules", "normative"):
+        now, before = t2.get(row) or {}, last_t2.get(row) or {}
+        parts = [now.get("in_force"), before.get("in_force"), now.get("issued"), now.get("repealed")]
+        if None in parts:
+            continue
+        in_force, last_in_force, issued, repealed = parts
+        if in_force != last_in_force + issued - repealed:
+            flags.append({"rule": f"in_force.{row}", "in_force": in_force,
+                          "expected": last_in_force + issued - repealed})
+    return flags

@@ -19,7 +19,7 @@ from __future__ import annotations
 from typing import Any
 
 from parsers import dates as date_rules
-from parsers.checks import run_checks
+from parsers.checks import prose_flags, run_checks
 from parsers.detect import ANNUAL_REPORT, classify, classify_title
 from parsers.formats.base import ExtractedDocument
 from parsers.metadata import choose_title, find_agency, report_year, template_era
@@ -147,6 +147,7 @@ def parse_extracted(
         "sections": sections,
         "tables": {"t2": tables.t2, "t3": tables.t3, "t4": tables.t4},
         "checks": run_checks(tables.t3, tables.t4) if has_tables else {},
+        "flags": prose_flags(text, tables.t3),
         "text": text,
         "warnings": warnings,
         "format": doc.format,

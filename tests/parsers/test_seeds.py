@@ -138,3 +138,14 @@ def test_seed_with_an_inconsistent_total_fails_the_checks_with_its_numbers():
     assert c["ok"] is False
     assert c["details"][0]["row"] == "result_total"
     assert c["details"][0]["total"] == 6 and c["details"][0]["sum_of_applicants"] == 7
+
+
+def test_prose_that_contradicts_table_three_is_flagged_not_failed():
+    """利通区 2020 writes "收到1件政府信息公开申请" above a 表三 of zeros (a real inconsistency)."""
+    result = _parse_seed("004_bd2728a2fb5b3f82.txt")
+    assert result["flags"] == [{
+        "rule": "prose_received", "prose": 1, "table_received": 0, "table_carried_in": 0,
+        "snippet": "年，利通区人民政府办公室收到1件政府信息公开申请，目",
+    }]
+    assert result["checks"]["T3-A"]["ok"] is True  # the table itself is consistent
+    assert _parse_seed("003_9d95345f879c4801.txt")["flags"] == []  # "共接收依申请公开6条" = 6
