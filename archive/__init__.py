@@ -38,7 +38,9 @@ Reading (parser and catalog stages)
 -----------------------------------
 ``archive.reader.iter_records(path, *, with_payload=True)``, ``iter_data_dir(data_dir)``,
 ``read_record(path, offset) -> ArchivedRecord``, ``resolve_payload(data_dir, record)`` (follows
-an identical-payload revisit to its original), ``ArchivedRecord.decoded_payload() -> bytes``.
+a revisit (identical-payload or server-not-modified) to its original),
+``ArchivedRecord.decoded_payload() -> bytes`` (gzip/deflate/br undone). HTTP header values of
+an ArchivedRecord are the stored bytes decoded as Latin-1, like Exchange's.
 
 Operations: ``archive.repair.repair_data_dir``, ``archive.verify.verify_data_dir``,
 ``archive.cdxj.rebuild_indexes``, ``archive.wacz.build_wacz``, ``archive.replay.ReplayServer``.
