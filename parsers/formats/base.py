@@ -29,7 +29,9 @@ class Table:
 
 @dataclass
 class ExtractedDocument:
-    """Text, tables and format-level metadata of one document (see parsers/formats/README)."""
+    """Text, tables and format-level metadata of one document; field meanings are in the
+    interface contract (tables as tab-separated lines inside ``text``, ``dates`` as (where, raw)
+    with where in meta|page|text_end|doc_meta, ``links`` absolute, HTML only)."""
 
     format: str
     text: str = ""

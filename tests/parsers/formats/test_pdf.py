@@ -97,3 +97,20 @@ def test_page_cap_reads_only_the_first_pages():
 def test_in_process_and_isolated_reading_agree(built):
     doc = extract(pdf_report(), filename="report.pdf", limits=Limits(isolate="never"))
     assert doc.text == built.text and [t.rows for t in doc.tables] == [t.rows for t in built.tables]
+
+
+@pytest.mark.parametrize("degrees", [90, 270])
+def test_rotated_pages_read_like_upright_ones(degrees):
+    import io
+
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter()
+    writer.append(PdfReader(io.BytesIO(pdf_report())))
+    for page in writer.pages:
+        page.rotate(degrees)
+    buf = io.BytesIO()
+    writer.write(buf)
+    doc = extract(buf.getvalue(), filename="rotated.pdf")
+    assert [t.rows for t in doc.tables] == [T3_GRID]
+    assert INTRO in doc.text
