@@ -170,9 +170,14 @@ def _same_columns(a: _Block, b: _Block) -> bool:
 
 
 def _join_tables(first: Table, second: Table) -> Table:
-    offset = len(first.rows)
-    return Table(rows=first.rows + second.rows,
-                 spans=first.spans + [(r + offset, c, rs, cs) for r, c, rs, cs in second.spans],
+    """Append a continuation; header rows the continuation repeats (Word's "repeat as header
+    row") are dropped so each data row appears once."""
+    k = 0
+    while k < min(len(first.rows), len(second.rows) - 1) and second.rows[k] == first.rows[k]:
+        k += 1
+    offset = len(first.rows) - k
+    kept = [(r + offset, c, rs, cs) for r, c, rs, cs in second.spans if r >= k]
+    return Table(rows=first.rows + second.rows[k:], spans=first.spans + kept,
                  page=first.page, caption=first.caption)
 
 

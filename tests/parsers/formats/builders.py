@@ -235,3 +235,20 @@ def ofd_document(lines: list[str], doctype: str = "") -> bytes:
         zf.writestr("Doc_0/Pages/Page_1/Content.xml", content(pages[1]))
         zf.writestr("Doc_0/Pages/Page_0/Content.xml", content(pages[0]))
     return buf.getvalue()
+
+
+def pdf_long_table(rows: int = 80) -> bytes:
+    """A ruled table that breaks across pages, its header row repeated on each page."""
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import A4
+    from reportlab.platypus import SimpleDocTemplate, TableStyle
+    from reportlab.platypus import Table as RLTable
+
+    font = _register_font()
+    data = [["序号", "事项", "数量"]] + [[str(i), f"事项{i}", str(i * 3)] for i in range(1, rows + 1)]
+    table = RLTable(data, colWidths=[60, 200, 80], repeatRows=1,
+                    style=TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.black),
+                                      ("FONTNAME", (0, 0), (-1, -1), font)]))
+    buf = io.BytesIO()
+    SimpleDocTemplate(buf, pagesize=A4).build([table])
+    return buf.getvalue()

@@ -114,3 +114,13 @@ def test_rotated_pages_read_like_upright_ones(degrees):
     doc = extract(buf.getvalue(), filename="rotated.pdf")
     assert [t.rows for t in doc.tables] == [T3_GRID]
     assert INTRO in doc.text
+
+
+def test_table_across_pages_is_one_table_without_repeated_headers():
+    from .builders import pdf_long_table
+
+    doc = extract(pdf_long_table(80), filename="long.pdf")
+    assert doc.pages >= 2
+    (table,) = doc.tables
+    assert table.rows[0] == ["序号", "事项", "数量"]
+    assert table.rows[1:] == [[str(i), f"事项{i}", str(i * 3)] for i in range(1, 81)]
