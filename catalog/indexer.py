@@ -421,7 +421,7 @@ def _write_report(db, agency_id: str, year: int, caps: list[dict], docs: dict[st
         },
         pk="report_id",
     )
-    tables = best_doc.get("tables") or {}
+    tables = merge_tables([best_doc] + [docs[c["digest"]] for c in caps if c is not best])
     rows = []
     for table_name in ("t2", "t3", "t4"):
         for row_key, columns in _flatten(tables.get(table_name) or {}):
@@ -443,6 +443,24 @@ def _write_report(db, agency_id: str, year: int, caps: list[dict], docs: dict[st
         pk=("report_id", "rule"),
         replace=True,
     )
+
+
+def merge_tables(parsed_docs: list[dict]) -> dict:
+    """One report's tables from all its documents, richest first: a report continued on a
+    second page (``…_2.htm``) or split between page and attachment has 表四 only on one of them.
+    A cell already read is never overwritten by a later document."""
+    merged: dict[str, dict[str, dict]] = {}
+    for parsed in parsed_docs:
+        for table_name, table in (parsed.get("tables") or {}).items():
+            if not isinstance(table, dict):
+                continue
+            target = merged.setdefault(table_name, {})
+            for row_key, columns in _flatten(table):
+                row = target.setdefault(row_key, {})
+                for column, value in columns.items():
+                    if row.get(column) is None and value is not None:
+                        row[column] = value
+    return merged
 
 
 def _flatten(table: dict) -> Iterable[tuple[str, dict]]:

@@ -130,3 +130,14 @@ def test_changed_then_withdrawn_are_flagged(data):
     (row,) = status_rows(open_catalog(data), as_of=dt.date(2021, 6, 30), year=2020)
     assert row["status"] == "on_time"
     assert {"withdrawn", "changed"} <= set(row["flags"])
+
+
+def test_tables_of_a_report_split_over_two_pages_are_merged():
+    from catalog.indexer import merge_tables
+
+    page1 = {"tables": {"t3": {"received": {"total": 5, "natural_person": None}}}}
+    page2 = {"tables": {"t3": {"received": {"total": 9, "natural_person": 4}},
+                        "t4": {"review": {"total": 1}}}}
+    merged = merge_tables([page1, page2])
+    assert merged["t3"]["received"] == {"total": 5, "natural_person": 4}
+    assert merged["t4"]["review"] == {"total": 1}
