@@ -385,7 +385,7 @@ _LABELLED = re.compile(r"^(发布|发文|成文|公开|生成|印发|更新|日�
 _SECTION_HEADING = re.compile(r"^\s*([一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[)）]|\d+[.、])")
 
 
-def _title(root: etree._Element, area: etree._Element) -> str | None:
+def _title(root: etree._Element, area: etree._Element, area_text: str = "") -> str | None:
     """The article's title. Pages repeat it in <title> (with a site suffix) and show it in a
     heading; site names and section headings are headings too. So: the longest heading-like
     text that <title> contains; else the first non-section heading of the content area; else
@@ -399,6 +399,10 @@ def _title(root: etree._Element, area: etree._Element) -> str | None:
         txt = clean_cell(_text(el))
         if 4 <= len(txt) <= 200 and not _SECTION_HEADING.match(txt):
             candidates.append((el in in_area, txt))
+    # the article's opening lines, where editors paste the title as a plain paragraph
+    for line in [ln for ln in area_text.split("\n") if ln.strip() and "\t" not in ln][:3]:
+        if 4 <= len(line) <= 200 and not _SECTION_HEADING.match(line):
+            candidates.append((True, line.strip()))
     compact = re.sub(r"\s+", "", page_title)
     matching = [t for _, t in candidates if re.sub(r"\s+", "", t) in compact]
     if matching:
@@ -475,7 +479,7 @@ def extract_html(data: bytes, *, url: str | None, content_type: str | None, limi
                 dates.append(("page", d))
     dates.extend(text_end_dates(area_text))
     return ExtractedDocument(
-        format="html", text=area_text, tables=tables, title=_title(root, area), html_meta=meta,
+        format="html", text=area_text, tables=tables, title=_title(root, area, area_text), html_meta=meta,
         fields=fields, dates=dates, links=links, charset=codec, pages=None, needs_ocr=False,
         warnings=warnings,
     )
