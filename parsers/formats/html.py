@@ -62,8 +62,8 @@ def decode_html(data: bytes, content_type: str | None) -> tuple[str, str, str, l
         if data.startswith(bom):
             candidates.append((name, "bom"))
             break
-    if m := _META_CHARSET.search(data[:8192]):
-        candidates.append((m.group(1).decode("ascii", "ignore"), "meta"))
+    if mb := _META_CHARSET.search(data[:8192]):
+        candidates.append((mb.group(1).decode("ascii", "ignore"), "meta"))
     for declared, evidence in candidates:
         codec = _codec(declared)
         if codec is None:
@@ -360,7 +360,7 @@ def _info_lines(body: etree._Element, area: etree._Element, area_text: str) -> l
         txt = " ".join(_text(el).split())
         if 0 < len(txt) <= 200 and len(el) <= 12:
             outside.append(txt)
-    head = []
+    head: list[str] = []
     for ln in area_text.split("\n"):
         if not ln.strip():
             continue
@@ -456,7 +456,10 @@ def extract_html(data: bytes, *, url: str | None, content_type: str | None, limi
     area_text, tables = _walk(area, limits, warnings)
     links = _links(root, area, base)
     seen = {u for u, _ in links}
-    links.extend((u, t) for u, t in attachments if u not in seen and not seen.add(u))
+    for u, t in attachments:
+        if u not in seen:
+            seen.add(u)
+            links.append((u, t))
     info = _info_lines(body, area, area_text)
     for line in info:
         for label, value in fields_in_line(line):

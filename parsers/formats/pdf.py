@@ -128,7 +128,8 @@ def _page_blocks(page: PageData, limits: Limits, page_no: int, warnings: list[st
     if page.truncated:
         warnings.append(f"page {page_no}: too many drawing objects; ruling lines read in part")
     try:
-        found = TableFinder(page).tables if page.edges else []
+        # PageData has the attributes TableFinder reads (edges, chars, bbox): duck-typed
+        found = TableFinder(page).tables if page.edges else []  # type: ignore[arg-type]
     except Exception as exc:  # the table finder trips over some malformed drawings
         warnings.append(f"page {page_no}: table detection failed ({type(exc).__name__})")
         found = []

@@ -37,7 +37,7 @@ def _sheet_table(values: dict[tuple[int, int], str], merges: list[tuple[int, int
                  nrows: int, ncols: int, index: int, name: str, limits: Limits) -> Table | None:
     """Grid of one sheet from cell values and merge ranges (r0, c0, r1, c1 exclusive ends)."""
     cells = []
-    covered = set()
+    covered: set[tuple[int, int]] = set()
     for r0, c0, r1, c1 in merges:
         r1, c1 = min(r1, nrows), min(c1, ncols)
         if r0 >= r1 or c0 >= c1:
