@@ -102,7 +102,10 @@ class PortalSpider(scrapy.Spider):
 
     async def start(self) -> AsyncIterator[Request]:
         self._setup()
-        for a in self.agencies:
+        # Bodies sharing a portal share its seed URL and only the first request for it is
+        # crawled: let a body that needs no browser go first, so one ``render=always`` row does
+        # not make the whole shared portal render (its own pages still render when they need to).
+        for a in sorted(self.agencies, key=lambda a: a.render == "always"):
             for i, url in enumerate(a.seed_urls):
                 role = "column" if (a.report_url and url == a.report_url) else "seed"
                 nb = {"agency": a.agency_id, "depth": 0, "hops": 0, "role": role, "via": "",
