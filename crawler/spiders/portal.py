@@ -104,7 +104,8 @@ class PortalSpider(scrapy.Spider):
         self._setup()
         # Bodies sharing a portal share its seed URL and only the first request for it is
         # crawled: let a body that needs no browser go first, so one ``render=always`` row does
-        # not make the whole shared portal render (its own pages still render when they need to).
+        # not make the whole shared portal render (its report_url, if given, is still rendered,
+        # and ``auto`` renders any page that turns out to need it).
         for a in sorted(self.agencies, key=lambda a: a.render == "always"):
             for i, url in enumerate(a.seed_urls):
                 role = "column" if (a.report_url and url == a.report_url) else "seed"
