@@ -77,3 +77,11 @@ def test_unconvertible_ole_file_gives_a_warning(word97):
     broken = word97[:4096]  # header and directory only
     doc = extract(broken, filename="cut.doc")
     assert doc.format == "doc" and doc.text == "" and doc.warnings
+
+
+def test_rtf_saved_as_doc_is_read_through_libreoffice():
+    rtf = rb"{\rtf1\ansi\deff0 {\fonttbl {\f0 Times;}}\f0 Annual report\par 2024-01-18\par}"
+    doc = extract(rtf, filename="report.doc")
+    assert doc.format == "doc"
+    assert doc.text == "Annual report\n2024-01-18"
+    assert ("text_end", "2024-01-18") in doc.dates
