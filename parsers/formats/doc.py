@@ -32,10 +32,29 @@ _lock = threading.Lock()
 _profiles: dict[int, Path] = {}  # pid -> profile directory (a forked child makes its own)
 
 
+_PROFILE_PREFIX = "nianbao-soffice-profile-"
+
+
+def _remove_stale_profiles() -> None:
+    """Delete profiles left by processes that were killed before their atexit cleanup ran
+    (the owner's pid is part of the directory name)."""
+    for path in Path(tempfile.gettempdir()).glob(f"{_PROFILE_PREFIX}*-*"):
+        pid_text = path.name[len(_PROFILE_PREFIX):].split("-", 1)[0]
+        if not pid_text.isdigit():
+            continue
+        try:
+            os.kill(int(pid_text), 0)
+        except ProcessLookupError:
+            shutil.rmtree(path, ignore_errors=True)
+        except OSError:  # alive but not ours to signal: leave it
+            continue
+
+
 def _profile() -> Path:
     pid = os.getpid()
     if pid not in _profiles:
-        path = Path(tempfile.mkdtemp(prefix="nianbao-soffice-profile-"))
+        _remove_stale_profiles()
+        path = Path(tempfile.mkdtemp(prefix=f"{_PROFILE_PREFIX}{pid}-"))
         _profiles[pid] = path
         atexit.register(_discard_profile, pid)
     return _profiles[pid]

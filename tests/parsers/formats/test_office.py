@@ -85,3 +85,20 @@ def test_rtf_saved_as_doc_is_read_through_libreoffice():
     assert doc.format == "doc"
     assert doc.text == "Annual report\n2024-01-18"
     assert ("text_end", "2024-01-18") in doc.dates
+
+
+def test_profiles_of_dead_processes_are_cleaned_up(tmp_path, monkeypatch):
+    import subprocess
+    import sys
+
+    from parsers.formats import doc as doc_module
+
+    monkeypatch.setattr(doc_module.tempfile, "tempdir", str(tmp_path))
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    stale = tmp_path / f"nianbao-soffice-profile-{dead}-abc"
+    stale.mkdir()
+    mine = tmp_path / f"nianbao-soffice-profile-{__import__('os').getpid()}-xyz"
+    mine.mkdir()
+    doc_module._remove_stale_profiles()
+    assert not stale.exists() and mine.exists()
