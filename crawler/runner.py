@@ -143,7 +143,7 @@ def run_crawl(
     settings = crawl_settings(data_dir=data_dir, crawl_id=cid, crawl_dir=crawl_dir,
                               registry=Path(registry), max_pages=max_pages, time_limit=time_limit,
                               max_bytes=max_bytes, render=render, proxy=proxy, overrides=overrides)
-    process = CrawlerProcess(settings, install_root_handler=True)
+    process = CrawlerProcess(settings)
     crawler = process.create_crawler(PortalSpider)
     if on_start is not None:
         on_start(crawler)
