@@ -19,11 +19,13 @@ from __future__ import annotations
 
 import email.utils
 import logging
+from collections import deque
 from datetime import UTC, datetime
 from time import monotonic
 from typing import TYPE_CHECKING, Any
 
 from scrapy import signals
+from scrapy.core.downloader import Downloader
 
 import nianbao
 
@@ -137,3 +139,27 @@ class DataLossRetryMiddleware:
             return response
         retry.meta.pop("nb_truncated", None)
         return retry
+
+
+class _UrgentFirstQueue(deque):  # type: ignore[type-arg]
+    """A download slot's queue in which requests flagged ``nb_urgent`` go to the front."""
+
+    def append(self, item: Any) -> None:
+        request = item[0]
+        if request.meta.get("nb_urgent"):
+            self.appendleft(item)
+        else:
+            super().append(item)
+
+
+class UrgentFirstDownloader(Downloader):
+    """Scrapy's downloader, except that a rendering browser's requests (``nb_urgent``) jump
+    their host's queue. They still wait for the host's one connection and its delay, but not
+    behind every page already queued for that host — which could outlast the browser's
+    navigation timeout. Set as ``DOWNLOADER``."""
+
+    def _get_slot(self, request: Request, spider: Any = None) -> tuple[str, Any]:
+        key, slot = super()._get_slot(request)
+        if not isinstance(slot.queue, _UrgentFirstQueue):
+            slot.queue = _UrgentFirstQueue(slot.queue)
+        return key, slot

@@ -107,7 +107,7 @@ async def route_through_scrapy(page: Any, request: Request) -> None:
             meta={"nb": {**nb, "role": "browser", "via": request.url,
                          "resource": pw_request.resource_type},
                   "dont_redirect": True, "handle_httpstatus_all": True,
-                  "nb_prefer_archive": True},
+                  "nb_prefer_archive": True, "nb_urgent": True},
         )
         try:
             response = await maybe_deferred_to_future(crawler.engine.download(sub))

@@ -29,6 +29,7 @@ ROBOTSTXT_USER_AGENT = "nianbao"
 CONCURRENT_REQUESTS = 32
 CONCURRENT_REQUESTS_PER_DOMAIN = 1
 SCHEDULER_PRIORITY_QUEUE = "scrapy.pqueues.DownloaderAwarePriorityQueue"
+DOWNLOADER = "crawler.politeness.UrgentFirstDownloader"  # a rendering browser's requests go first
 DOWNLOAD_DELAY = 1.0  # AutoThrottle's floor
 DOWNLOAD_DELAY_JITTER = 0.2
 AUTOTHROTTLE_ENABLED = True
@@ -101,7 +102,7 @@ PLAYWRIGHT_LAUNCH_OPTIONS = {
 DOWNLOAD_SLOTS = {"__browser__": {"concurrency": 1, "delay": 0}}  # one rendered page at a time
 PLAYWRIGHT_MAX_CONTEXTS = 1
 PLAYWRIGHT_MAX_PAGES_PER_CONTEXT = 2
-PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT = 30_000
+PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT = 90_000
 
 # --- nianbao crawl knobs (spider args override) ----------------------------------------------
 NIANBAO_DATA_DIR = os.environ.get("NIANBAO_DATA", "data")
