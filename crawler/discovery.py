@@ -155,6 +155,14 @@ def classify_title(title: str) -> str:
     return kind if kind in ("annual_report", "interpretation", "notice", "other") else "other"
 
 
+_YEAR_ONLY = re.compile(r"^\s*(?:19|20)\d{2}\s*年?(?:度)?\s*$")
+
+
+def is_year_filter(link: Link) -> bool:
+    """A link whose whole text is a year (``2019``, ``2019年``): a list's year filter/view."""
+    return bool(_YEAR_ONLY.match(link.text or ""))
+
+
 def looks_like_report_text(text: str) -> bool:
     """Anchor text that may lead to a report or a report column (look-alikes included)."""
     t = re.sub(r"\s+", "", text or "")

@@ -201,6 +201,13 @@ class PortalSpider(scrapy.Spider):
             return
         in_column = bool(nb.get("in_column") or info.is_report_column)
         is_report_page = info.kind in ("annual_report", "interpretation", "notice")
+        if endpoints or any(lk.kind == "report" for lk in found_links):
+            # Year filters of a list (Hanweb's xxgkAnnualReport.jsp?…&fbtime=2019, "2019" tabs)
+            # show again what the full list and its pages already give: skip them there.
+            years = [lk for lk in found_links if lk.kind == "nav" and disc.is_year_filter(lk)]
+            if years:
+                self.crawler.stats.inc_value("nianbao/skipped_year_views", len(years))
+                found_links = [lk for lk in found_links if lk not in years]
         yield from self._follow_links(response, found_links, in_column, is_report_page, info.is_article)
         # pagination of every CMS family
         pages = disc.create_page_urls(response.url, response.text) + disc.index_n_urls(

@@ -63,3 +63,15 @@ def test_outside_report_columns_news_articles_are_skipped():
     assert "http://www.a.test/nb/202301/t20230110_1.html" in urls
     assert "http://www.a.test/news/202301/t20230111_2.html" not in urls
     assert s.crawler.stats.get_stats()["nianbao/skipped_articles"] == 1
+
+
+def test_year_views_of_a_list_are_skipped_when_the_list_itself_has_reports():
+    s = spider("never")
+    years = "".join(f'<a href="/module/xxgk/xxgkAnnualReport.jsp?area=1&amp;fbtime={y}">{y}</a>'
+                    for y in (2019, 2020))
+    with_list = LIST.replace(b"</body>", years.encode() + b"</body>")
+    urls = {r.url for r in requests(s.parse(response("http://www.a.test/nb/index.html", with_list)))}
+    assert not any("fbtime" in u for u in urls)
+    alone = f"<html><body><h2>年报查询</h2>{years}</body></html>".encode()
+    urls = {r.url for r in requests(s.parse(response("http://www.a.test/xxgk/q.html", alone)))}
+    assert sum("fbtime" in u for u in urls) == 2  # the only way to the reports: followed
