@@ -141,11 +141,12 @@ def _report_evidence(db: sqlite_utils.Database, report: dict) -> list[dict]:
             "record_id": c["record_id"],
             "url": c["url"],
             "captured_at": c["captured_at"],
+            "observed_at": c["observed_at"],
             "status": c["status"],
         }
         for c in db.query(
             f"select * from captures where url in ({marks}) and record_type != 'request' "
-            "order by captured_at limit 20",
+            "order by observed_at limit 20",
             urls,
         )
     ]
@@ -164,14 +165,15 @@ def _absence_evidence(
         rows = list(
             db.query(
                 "select * from captures where crawl_id = ? and agency_id = ? and role = 'list' "
-                "and status = 200 order by captured_at limit ?",
+                "and status = 200 order by observed_at limit ?",
                 [crawl_id, agency_id, MAX_LIST_EVIDENCE],
             )
         )
         if rows:
             return [
                 {"warc_file": r["warc_file"], "offset": r["offset"], "record_id": r["record_id"],
-                 "url": r["url"], "captured_at": r["captured_at"], "status": r["status"]}
+                 "url": r["url"], "captured_at": r["captured_at"],
+                 "observed_at": r["observed_at"], "status": r["status"]}
                 for r in rows
             ]
     return []

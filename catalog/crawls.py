@@ -171,12 +171,16 @@ def load_crawl_reports(db: sqlite_utils.Database, data_dir: Path) -> int:
         if isinstance(seeds, dict):
             seeds = [dict(v, agency_id=k) for k, v in seeds.items()]
         seeds = inherit_shared_coverage(seeds)
+        # a sandbox simulation run saw the portals as of its simulated day (see m003)
+        simulated = report.get("simulated_date")
+        crawled_at = (f"{simulated[:10]}T23:59:59+00:00" if simulated
+                      else finished or report.get("started"))
         db["crawl_seeds"].upsert_all(
             (
                 {
                     "crawl_id": crawl_id,
                     "agency_id": s.get("agency_id"),
-                    "crawled_at": s.get("finished") or finished or report.get("started"),
+                    "crawled_at": crawled_at,
                     "status": s.get("status"),
                     "complete": int(_seed_complete(s)),
                     "reason": s.get("reason") or _reason(s),

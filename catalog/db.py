@@ -238,3 +238,16 @@ def m002_status_view(db: sqlite_utils.Database) -> None:
         left join regions r on r.code = a.region_code
         """,
     )
+
+
+@migrations()
+def m003_observed_at(db: sqlite_utils.Database) -> None:
+    """When, in the world the portals showed, a capture was made.
+
+    Equal to ``captured_at`` (the WARC-Date, always the real clock) except for simulation runs
+    against the sandbox, whose portals show the world as of a chosen day: there the crawler
+    records that day, and deadlines are judged against it. The WARC-Date is never altered.
+    """
+    db["captures"].add_column("observed_at", str)
+    db.execute("update captures set observed_at = captured_at")
+    db["captures"].create_index(["url", "observed_at"])

@@ -181,6 +181,7 @@ def _iter_capture_rows(path: Path) -> Iterator[dict]:
         row.update(
             {
                 "crawl_id": meta.get("crawl_id") or meta.get("crawl-id") or row["crawl_id"],
+                "observed_at": observed_at(row["captured_at"], meta.get("simulated-date")),
                 "agency_id": meta.get("agency_id") or meta.get("agency-id"),
                 "via": meta.get("via") or meta.get("referrer"),
                 "hops": _int(meta.get("hops") or meta.get("hops-from-seed")),
@@ -189,6 +190,15 @@ def _iter_capture_rows(path: Path) -> Iterator[dict]:
             }
         )
         yield row
+
+
+def observed_at(captured_at: str, simulated_date: str | None) -> str:
+    """The capture's time in the world the portals showed: the WARC-Date, or for a sandbox
+    simulation run the simulated day with the real time of day (keeps order within a crawl)."""
+    if not simulated_date:
+        return captured_at
+    time_part = captured_at.split("T", 1)[1] if "T" in captured_at else "00:00:00Z"
+    return f"{simulated_date[:10]}T{time_part}"
 
 
 def _int(value: object) -> int | None:
@@ -345,7 +355,7 @@ def build_reports(db: sqlite_utils.Database) -> int:
         "from captures c join documents d on d.digest = c.digest "
         "where d.is_report = 1 and d.kind = 'annual_report' "
         # a listing whose only text is a report's link title is not the report
-        "and coalesce(c.role, '') not in ('list', 'robots') order by c.captured_at"
+        "and coalesce(c.role, '') not in ('list', 'robots') order by c.observed_at"
     ):
         parsed = json.loads(row["parsed"] or "{}")
         year = parsed.get("year")
@@ -409,8 +419,8 @@ def _write_report(db, agency_id: str, year: int, caps: list[dict], docs: dict[st
             "published": dated.get("published"),
             "published_source": dated.get("published_source"),
             "published_evidence": dated.get("published_evidence"),
-            "first_seen": min(c["captured_at"] for c in caps),
-            "last_seen": max(c["captured_at"] for c in caps),
+            "first_seen": min(c["observed_at"] for c in caps),
+            "last_seen": max(c["observed_at"] for c in caps),
             "url": primary["url"],
             "digest": primary["digest"],
             "record_id": primary["record_id"],
@@ -493,7 +503,7 @@ def _changes(caps: list[dict], docs: dict[str, dict]) -> list[dict]:
             fields = [k for k in ("title", "published", "agency", "year", "template")
                       if a.get(k) != b.get(k)]
             cells = _cell_diff(a.get("tables") or {}, b.get("tables") or {})
-            out.append({"url": url, "from": before["captured_at"], "to": after["captured_at"],
+            out.append({"url": url, "from": before["observed_at"], "to": after["observed_at"],
                         "fields": fields, "cells": cells})
     return out
 
@@ -519,7 +529,7 @@ def _mark_withdrawn(db: sqlite_utils.Database) -> None:
         """
         update reports set withdrawn = 1 where url in (
           select c.url from captures c
-          where c.captured_at = (select max(c2.captured_at) from captures c2 where c2.url = c.url)
+          where c.observed_at = (select max(c2.observed_at) from captures c2 where c2.url = c.url)
             and c.status in (404, 410)
         )
         """

@@ -101,8 +101,8 @@ def report_detail(db: sqlite_utils.Database, agency_id: str, year: int) -> dict 
     marks = ",".join("?" * len(urls))
     captures = list(
         db.query(
-            "select url, captured_at, status, record_type, warc_file, offset, record_id, crawl_id "
-            f"from captures where url in ({marks}) order by captured_at",
+            "select url, captured_at, observed_at, status, record_type, warc_file, offset, "
+            f"record_id, crawl_id from captures where url in ({marks}) order by observed_at",
             urls,
         )
     )

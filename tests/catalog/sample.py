@@ -12,6 +12,7 @@ def agency(aid, name, kind="department", level="county"):
 
 def capture(rid, url, when, crawl="c2", agency_id=None, role="page", status=200):
     return {"record_id": rid, "url": url, "host": "www.hz.gov.test", "captured_at": when,
+            "observed_at": when,
             "record_type": "response", "status": status, "warc_file": "A.warc.gz",
             "offset": int(rid[1:]) * 100, "length": 99, "crawl_id": crawl,
             "agency_id": agency_id, "role": role, "digest": "sha1:" + rid}

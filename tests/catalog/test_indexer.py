@@ -141,3 +141,20 @@ def test_tables_of_a_report_split_over_two_pages_are_merged():
     merged = merge_tables([page1, page2])
     assert merged["t3"]["received"] == {"total": 5, "natural_person": 4}
     assert merged["t4"]["review"] == {"total": 1}
+
+
+def test_simulation_runs_are_judged_by_the_simulated_day_and_cite_the_real_warc_date(data):
+    content = load_seed(SEED)
+    undated = page_html(content, "").replace(b'<div class="info">\xe5\x8f\x91\xe5\xb8\x83\xe6\x97\xb6\xe9\x97\xb4\xef\xbc\x9a</div>', b"")
+    undated = undated.replace(b'<meta name="PubDate" content="">', b"")
+    ex = exchange(PAGE, undated, "2026-11-21T10:00:00+00:00", "page")
+    ex.metadata["simulated-date"] = "2021-01-28"
+    crawl(data, "sim", "2026-11-21T10:00:00+00:00", [ex])
+    report_json = data / "crawls" / "sim" / "report.json"
+    report = json.loads(report_json.read_text())
+    report_json.write_text(json.dumps(dict(report, simulated_date="2021-01-28")))
+    index_data_dir(data)
+    (row,) = status_rows(open_catalog(data), as_of=dt.date(2021, 6, 30), year=2020)
+    assert row["status"] == "on_time"
+    assert row["first_seen"].startswith("2021-01-28")
+    assert row["evidence"]["captured_at"].startswith("2026-11-21")  # the WARC-Date, unaltered
