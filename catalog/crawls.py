@@ -127,7 +127,28 @@ def inherit_shared_coverage(seeds: list[dict]) -> list[dict]:
 def _seed_complete(seed: dict) -> bool:
     if "complete" in seed:
         return bool(seed["complete"])
-    return str(seed.get("status", "")).lower() in COMPLETE_STATES
+    if str(seed.get("status", "")).lower() in COMPLETE_STATES:
+        return True
+    return _only_foreign_challenges(seed)
+
+
+def _only_foreign_challenges(seed: dict) -> bool:
+    """A portal links to departments' own sites; a challenge met there says nothing about the
+    portal's own reports. A partial crawl whose only trouble was challenges on hosts that are not
+    the agency's own is complete for the agency (the other site's agency is judged by its own
+    seed)."""
+    if str(seed.get("status", "")).lower() != "partial":
+        return False
+    if seed.get("failures") or seed.get("truncated") or seed.get("stopped_by"):
+        return False
+    own = _seed_hosts(seed)
+    challenged = seed.get("challenged_urls")
+    if not own or not isinstance(challenged, list) or not challenged:
+        return False
+    classes = {k for k, v in (seed.get("response_classes") or {}).items() if v}
+    if classes - {"ok", "not_found", "challenged"}:
+        return False
+    return all((urlsplit(u).hostname or "").lower() not in own for u in challenged)
 
 
 def load_crawl_reports(db: sqlite_utils.Database, data_dir: Path) -> int:

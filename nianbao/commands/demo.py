@@ -8,6 +8,7 @@ command a user would (as a subprocess), so the demo shows the real thing and not
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import shutil
@@ -22,8 +23,16 @@ from pathlib import Path
 import click
 
 from nianbao.options import resolve_data_dir
+from sandbox.observable import score
 
-SANDBOX_DATE = "2026-06-30"
+# A watchdog's schedule for report year 2025: on the departments' and the governments'
+# deadline days, then mid-year. Only crawls at the right moments can prove an undated report
+# on time or a backdated one late (DOMAIN.md §1); the summary shows what they proved.
+CRAWL_DATES = ("2026-01-31", "2026-03-31", "2026-06-30")
+# Loopback sandbox: a small fixed delay instead of real-portal AutoThrottle; the politeness
+# rules themselves (one connection per host, robots.txt, Retry-After) are unchanged.
+SANDBOX_CRAWL_SETTINGS = ("DOWNLOAD_DELAY=0.05", "DOWNLOAD_DELAY_JITTER=0",
+                          "AUTOTHROTTLE_ENABLED=false", "DOWNLOAD_TIMEOUT=60")
 
 
 def _free_port() -> int:
@@ -66,10 +75,19 @@ def _run(step: str, cmd: list[str], **kw) -> subprocess.CompletedProcess:
 @click.option("--faults", default="some", show_default=True,
               type=click.Choice(["none", "some", "heavy"]))
 @click.option("--seed", default=1, show_default=True, type=int)
-@click.option("--as-of", "as_of", default=SANDBOX_DATE, show_default=True,
-              help="The sandbox's date: the crawl sees the portals as of this day.")
-def demo(data_dir: Path | None, size: str, faults: str, seed: int, as_of: str) -> None:
+@click.option("--crawl-dates", default=",".join(CRAWL_DATES), show_default=True,
+              help="Days (comma-separated) on which to crawl the sandbox's portals, as a "
+                   "watchdog crawling on deadline days would; status is as of the last.")
+def demo(data_dir: Path | None, size: str, faults: str, seed: int, crawl_dates: str) -> None:
     """Run sandbox → crawl → index → status end to end and summarise the result."""
+    dates = [d.strip() for d in crawl_dates.split(",") if d.strip()]
+    try:
+        days = sorted(dt.date.fromisoformat(d) for d in dates)
+    except ValueError as exc:
+        raise click.BadParameter(f"{crawl_dates!r}: {exc}", param_hint="--crawl-dates") from exc
+    if not days:
+        raise click.BadParameter("give at least one date", param_hint="--crawl-dates")
+    as_of = days[-1].isoformat()
     data = data_dir or resolve_data_dir(None) / "demo"
     if data.exists():
         shutil.rmtree(data)
@@ -77,23 +95,28 @@ def demo(data_dir: Path | None, size: str, faults: str, seed: int, as_of: str) -
     port = _free_port()
     proxy = f"http://127.0.0.1:{port}"
     registry = data / "registry.csv"
-    click.secho(f"nianbao demo: sandbox universe seed={seed} size={size} faults={faults}, "
-                f"portals as of {as_of}; data in {data}", bold=True)
+    started = time.monotonic()
+    click.secho(f"nianbao demo: sandbox universe seed={seed} size={size} faults={faults}; "
+                f"crawls on {', '.join(d.isoformat() for d in days)}; data in {data}", bold=True)
     with open(registry, "w", encoding="utf-8") as fh:
         _run("registry", _nianbao("sandbox", "registry", "--seed", str(seed), "--size", size),
              stdout=fh)
-    log = open(data / "sandbox.log", "w", encoding="utf-8")
+    log = open(data / "sandbox.log", "w", encoding="utf-8")  # noqa: SIM115 - closed below
     sandbox = subprocess.Popen(
         _nianbao("sandbox", "serve", "--port", str(port), "--seed", str(seed), "--size", size,
-                 "--faults", faults, "--as-of", as_of, "--latency-ms", "5"),
+                 "--faults", faults, "--as-of", days[0].isoformat(), "--latency-ms", "5"),
         stdout=log, stderr=subprocess.STDOUT,
     )
     try:
         _wait_for_proxy(proxy, sandbox)
         click.echo(f"sandbox serving on {proxy} (hosts under .test; anything else refused)")
         env = dict(os.environ, http_proxy=proxy, https_proxy=proxy)
-        _run("crawl", _nianbao("crawl", "--registry", str(registry), "--data", str(data),
-                               "--proxy", proxy, "--simulated-date", as_of), env=env)
+        for day in days:
+            _control(proxy, f"/__clock?date={day.isoformat()}")
+            settings = [arg for pair in SANDBOX_CRAWL_SETTINGS for arg in ("-s", pair)]
+            _run(f"crawl as of {day}", _nianbao(
+                "crawl", "--registry", str(registry), "--data", str(data), "--proxy", proxy,
+                "--simulated-date", day.isoformat(), "--no-progress", *settings), env=env)
         truth = _truth(proxy, as_of)
     finally:
         sandbox.terminate()
@@ -106,7 +129,15 @@ def demo(data_dir: Path | None, size: str, faults: str, seed: int, as_of: str) -
     out = _run("status", _nianbao("status", "--data", str(data), "--as-of", as_of,
                                   "--format", "json"), capture_output=True, text=True)
     rows = json.loads(out.stdout)
-    _summary(rows, truth, data, as_of)
+    _summary(rows, truth, days, data, as_of)
+    click.secho(f"\ndemo finished in {time.monotonic() - started:.0f} s", bold=True)
+
+
+def _control(proxy: str, path: str) -> None:
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({"http": proxy}))
+    request = urllib.request.Request(f"http://sandbox.test{path}", data=b"", method="POST")
+    with opener.open(request, timeout=30) as response:
+        response.read()
 
 
 def _truth(proxy: str, as_of: str) -> list[dict]:
@@ -115,7 +146,8 @@ def _truth(proxy: str, as_of: str) -> list[dict]:
         return json.loads(response.read())
 
 
-def _summary(rows: list[dict], truth: list[dict], data: Path, as_of: str) -> None:
+def _summary(rows: list[dict], truth: list[dict], days: list[dt.date], data: Path,
+             as_of: str) -> None:
     counts = Counter(r["status"] for r in rows)
     click.secho(f"\n■ status of {len(rows)} expected reports as of {as_of}", bold=True)
     for status in ("on_time", "late", "missing", "unverified", "not_due"):
@@ -135,16 +167,21 @@ def _summary(rows: list[dict], truth: list[dict], data: Path, as_of: str) -> Non
             ev = r["evidence"]
             click.echo(f"  {r['agency_name']} {r['year']} {r['status']}: {ev['url']}\n"
                        f"    {ev['warc_file']}#{ev['offset']} {ev['record_id']}")
-    expected = {(t["agency_id"], t["year"]): t["expected_status"] for t in truth}
-    compared = [(r, expected[(r["agency_id"], r["year"])]) for r in rows
-                if (r["agency_id"], r["year"]) in expected]
-    agree = sum(1 for r, e in compared if r["status"] == e)
-    if compared:
-        click.secho(f"\n■ agreement with the sandbox's ground truth: {agree}/{len(compared)} "
-                    f"({100 * agree / len(compared):.1f}%)", bold=True)
-        wrong = Counter((e, r["status"]) for r, e in compared if r["status"] != e)
-        for (e, got), n in wrong.most_common(5):
-            click.echo(f"  truth {e} → ours {got}: {n}")
+    result = score(rows, truth, days, dt.date.fromisoformat(as_of))
+    n = result["compared"]
+    if n:
+        click.secho("\n■ against the sandbox's ground truth", bold=True)
+        click.echo(f"  what these crawls could prove: {result['agree_provable']}/{n} "
+                   f"({100 * result['agree_provable'] / n:.1f}%)")
+        click.echo(f"  what really happened:          {result['agree_real']}/{n} "
+                   f"({100 * result['agree_real'] / n:.1f}%)  (backdated and undated reports "
+                   "need crawls at the right moments)")
+        if result["late_compared"]:
+            click.echo(f"  late reports with days late ±1: {result['late_days_within_1']}/"
+                       f"{result['late_compared']}")
+        wrong = Counter((m["provable"], m["ours"], m["outcome"]) for m in result["mismatches"])
+        for (provable, ours, outcome), k in wrong.most_common(5):
+            click.echo(f"  provable {provable} → ours {ours} ({outcome}): {k}")
     click.secho("\n■ next", bold=True)
     click.echo(f"  nianbao status --data {data} --as-of {as_of}        # the full table")
     click.echo(f"  nianbao report --data {data} AGENCY_ID YEAR          # one report")

@@ -34,3 +34,16 @@ def test_agency_whose_host_nobody_crawled_stays_uncovered():
         seed("office", "not_crawled"),
     ])
     assert seeds[1]["status"] == "not_crawled" and "complete" not in seeds[1]
+
+
+def test_a_challenge_on_a_linked_department_site_does_not_spoil_the_portal_crawl():
+    from catalog.crawls import _seed_complete
+
+    portal = seed("gov", "partial", 188, {"www.county.gov.test": 187, "fgw.county.gov.test": 1},
+                  challenged_urls=["http://fgw.county.gov.test/"], failures=0, truncated=0,
+                  response_classes={"ok": 187, "challenged": 1})
+    assert _seed_complete(portal)
+    own = dict(portal, challenged_urls=["http://www.county.gov.test/nb/"])
+    assert not _seed_complete(own)
+    failing = dict(portal, failures=2)
+    assert not _seed_complete(failing)
