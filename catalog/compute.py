@@ -54,6 +54,9 @@ def compute_status(
             Coverage(when, complete=bool(row["complete"]), reason=row["reason"] or row["status"] or "")
         )
         seed_crawls[row["agency_id"]].append((when, row["crawl_id"]))
+    failed_checks = {r["report_id"] for r in db.query(
+        "select distinct report_id from report_checks where ok = 0")}
+    evidence_by_report = _all_report_evidence(db)
     expectations, statuses = [], []
     for agency in db.query("select * from agencies order by agency_id"):
         since = agency["since"] or DEFAULT_SINCE
@@ -89,15 +92,12 @@ def compute_status(
             flags = list(verdict.flags)
             evidence: list[dict] = []
             if report is not None and found and found.first_seen.date() <= as_of:
-                evidence = _report_evidence(db, report)
+                evidence = evidence_by_report.get(report["report_id"], [])
                 if report["withdrawn"]:
                     flags.append("withdrawn")
                 if report["changed"]:
                     flags.append("changed")
-                failed = [r["rule"] for r in db.query(
-                    "select rule from report_checks where report_id = ? and ok = 0",
-                    [report["report_id"]])]
-                if failed:
+                if report["report_id"] in failed_checks:
                     flags.append("inconsistent")
             elif verdict.status == "missing":
                 evidence = _absence_evidence(db, agency["agency_id"], deadline.date, as_of,
@@ -122,34 +122,50 @@ def compute_status(
                     "reason": verdict.reason,
                 }
             )
-    with db.conn:
+    with db.conn:  # one transaction; plain executemany, the bulk path of sqlite3
         db.execute("delete from expectations")
         db.execute("delete from status")
-        db["expectations"].insert_all(expectations, pk=("agency_id", "year"))
-        db["status"].insert_all(statuses, pk=("agency_id", "year"))
+        _bulk_insert(db, "expectations", expectations)
+        _bulk_insert(db, "status", statuses)
     _flag_duplicate_text(db)
     return len(statuses)
 
 
-def _report_evidence(db: sqlite_utils.Database, report: dict) -> list[dict]:
-    urls = [report["url"]] + [a["url"] for a in json.loads(report["attachments"] or "[]")]
-    marks = ",".join("?" * len(urls))
-    return [
-        {
-            "warc_file": c["warc_file"],
-            "offset": c["offset"],
-            "record_id": c["record_id"],
-            "url": c["url"],
-            "captured_at": c["captured_at"],
-            "observed_at": c["observed_at"],
-            "status": c["status"],
-        }
-        for c in db.query(
-            f"select * from captures where url in ({marks}) and record_type != 'request' "
-            "order by observed_at limit 20",
-            urls,
-        )
-    ]
+def _bulk_insert(db: sqlite_utils.Database, table: str, rows: list[dict]) -> None:
+    if not rows:
+        return
+    columns = list(rows[0])
+    db.conn.executemany(
+        f"insert into [{table}] ({', '.join(f'[{c}]' for c in columns)}) "
+        f"values ({', '.join('?' for _ in columns)})",
+        ([row[c] for c in columns] for row in rows),
+    )
+
+
+MAX_EVIDENCE = 20
+
+
+def _all_report_evidence(db: sqlite_utils.Database) -> dict[str, list[dict]]:
+    """For every report, the captures of its page and attachments (earliest first), in one
+    pass over the captures instead of one query per report."""
+    owners: dict[str, list[str]] = defaultdict(list)
+    for report in db.query("select report_id, url, attachments from reports"):
+        urls = [report["url"]] + [a["url"] for a in json.loads(report["attachments"] or "[]")]
+        for url in dict.fromkeys(urls):
+            owners[url].append(report["report_id"])
+    out: dict[str, list[dict]] = defaultdict(list)
+    if not owners:
+        return out
+    for c in db.query(
+        "select c.url, c.warc_file, c.offset, c.record_id, c.captured_at, c.observed_at, c.status "
+        "from captures c where c.record_type != 'request' and c.url in (select url from reports "
+        "union select value ->> 'url' from reports, json_each(reports.attachments)) "
+        "order by c.observed_at"
+    ):
+        for report_id in owners.get(c["url"], ()):
+            if len(out[report_id]) < MAX_EVIDENCE:
+                out[report_id].append(dict(c))
+    return out
 
 
 def _absence_evidence(

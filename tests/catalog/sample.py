@@ -1,5 +1,6 @@
 """A small hand-built catalog shared by the catalog and UI tests."""
 
+from catalog.crawls import load_regions
 from catalog.db import open_catalog
 
 AS_OF_TEXT = "2026-02-15"
@@ -29,6 +30,7 @@ def report(aid, name, year, url, rid, first_seen, published=None, source=None):
 def build_sample_catalog(tmp_path):
     """A small catalog: on time (a), late (b), missing (c), challenged (d), a government (gov)."""
     db = open_catalog(tmp_path)
+    load_regions(db)
     db["agencies"].insert_all([
         agency("a", "洪泽区民政局"), agency("b", "洪泽区财政局"), agency("c", "洪泽区教育局"),
         agency("d", "洪泽区水利局"), agency("gov", "洪泽区人民政府", kind="government"),

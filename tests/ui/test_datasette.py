@@ -9,8 +9,19 @@ from tests.ui.conftest import get
 def test_coverage_grid_colours_cells_and_links_to_the_agency_list(ui):
     status, html = get(ui + "/-/coverage")
     assert status == 200
+    assert "江苏省" in html  # provinces first, by name
     assert 'data-status="missing"' in html  # 2024: c is missing
-    assert "/catalog/status_view?region_code=320813&amp;year=2024" in html
+    assert "/catalog/status_view?region_code__startswith=32&amp;year=2024&amp;status=missing" in html
+
+
+def test_coverage_grid_drills_down_to_counties(ui):
+    html = get(ui + "/-/coverage?parent=32")[1]
+    assert "淮安市" in html and 'href="?parent=3208"' in html
+    html = get(ui + "/-/coverage?parent=3208")[1]
+    assert "洪泽区" in html and "region_code__startswith=320813&amp;year=2024" in html
+    rows = json.loads(get(ui + "/catalog/status_view.json?_shape=array&year=2024"
+                              "&region_code__startswith=320813&status=missing")[1])
+    assert {r["agency_name"] for r in rows} == {"洪泽区教育局", "洪泽区人民政府"}
 
 
 def test_missing_reports_query_with_form_fields_and_csv(ui):

@@ -52,45 +52,82 @@ def render_cell(value, column, table, database, datasette):
     return evidence_html(evidence, _replay_base(datasette))
 
 
+def _prefix_len(parent: str) -> int:
+    """Rows of the grid are the divisions one level below ``parent``: provinces (2 digits),
+    then prefectures (4), then counties (6)."""
+    return {0: 2, 2: 4, 4: 6}.get(len(parent), 6)
+
+
 async def coverage(request, datasette):
-    """Region × year grid coloured by the worst status in each cell, with counts."""
+    """Region × year grid, coloured by the worst status in each cell, with counts.
+
+    Starts at provinces and drills down (prefectures, counties) so it stays readable and fast
+    at national scale; every cell links to the agency list behind it.
+    """
     db = datasette.get_database("catalog")
+    parent = "".join(ch for ch in (request.args.get("parent") or "") if ch.isdigit())[:6]
+    parent = parent.rstrip("0") if len(parent) == 6 else parent
+    if len(parent) % 2:
+        parent += "0"
+    width = _prefix_len(parent)
     level = request.args.get("level") or ""
     rows = await db.execute(
-        """
-        select a.region_code, coalesce(r.name, a.region_code) as region_name, s.year, s.status,
-               count(*) as n
+        f"""
+        select substr(a.region_code, 1, {width}) as prefix, s.year, s.status, count(*) as n
         from status s join agencies a on a.agency_id = s.agency_id
-        left join regions r on r.code = a.region_code
-        where (:level = '' or a.level = :level)
-        group by a.region_code, s.year, s.status
-        order by a.region_code
+        where a.region_code like :parent || '%' and (:level = '' or a.level = :level)
+        group by prefix, s.year, s.status
         """,
-        {"level": level},
+        {"parent": parent, "level": level},
     )
     cells: dict[tuple[str, int], dict[str, int]] = defaultdict(dict)
-    names: dict[str, str] = {}
+    prefixes: set[str] = set()
     years: set[int] = set()
     for row in rows:
-        cells[(row["region_code"], row["year"])][row["status"]] = row["n"]
-        names[row["region_code"]] = row["region_name"]
+        cells[(row["prefix"], row["year"])][row["status"]] = row["n"]
+        prefixes.add(row["prefix"])
         years.add(row["year"])
+    codes = {p: p.ljust(6, "0") for p in prefixes}
+    names: dict[str, str] = {}
+    if codes:
+        marks = ",".join("?" * len(codes))
+        for row in await db.execute(
+            f"select code, name from regions where code in ({marks})", list(codes.values())
+        ):
+            names[row["code"]] = row["name"]
+    status_url = datasette.urls.table("catalog", "status_view")
     grid = []
-    for code in sorted(names):
+    for prefix in sorted(prefixes):
         line = []
         for year in sorted(years):
-            counts = cells.get((code, year), {})
-            worst = next((s for s in SEVERITY if counts.get(s)), None)
-            line.append({"year": year, "counts": counts, "worst": worst,
-                         "href": datasette.urls.table("catalog", "status_view")
-                         + f"?region_code={code}&year={year}"
-                         + (f"&status={worst}" if worst in ("missing", "late", "unverified") else "")})
-        grid.append({"code": code, "name": names[code], "cells": line})
+            counts = cells.get((prefix, year), {})
+            worst = next((st for st in SEVERITY if counts.get(st)), None)
+            href = f"{status_url}?region_code__startswith={prefix}&year={year}"
+            if worst in ("missing", "late", "unverified"):
+                href += f"&status={worst}"
+            if level:
+                href += f"&level={level}"
+            line.append({"year": year, "counts": counts, "worst": worst, "href": href})
+        drill = None
+        if width < 6:
+            drill = f"?parent={prefix}" + (f"&level={level}" if level else "")
+        grid.append({"code": codes[prefix], "name": names.get(codes[prefix], codes[prefix]),
+                     "cells": line, "drill": drill})
+    crumbs = [("全国 all", "?")]
+    for w in (2, 4):
+        if len(parent) >= w:
+            code = parent[:w].ljust(6, "0")
+            name = names.get(code)
+            if name is None:
+                found = await db.execute("select name from regions where code = ?", [code])
+                first = found.first()
+                name = first["name"] if first else code
+            crumbs.append((name, f"?parent={parent[:w]}"))
     return Response.html(
         await datasette.render_template(
             "coverage.html",
             {"grid": grid, "years": sorted(years), "labels": LABELS, "severity": SEVERITY,
-             "level": level},
+             "level": level, "parent": parent, "trail": crumbs},
             request=request,
         )
     )
