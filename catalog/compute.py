@@ -127,6 +127,13 @@ def compute_status(
         db.execute("delete from status")
         _bulk_insert(db, "expectations", expectations)
         _bulk_insert(db, "status", statuses)
+        db.execute("delete from coverage_counts")
+        db.execute(
+            "insert into coverage_counts (region_code, level, year, status, n) "
+            "select a.region_code, a.level, s.year, s.status, count(*) from status s "
+            "join agencies a on a.agency_id = s.agency_id "
+            "group by a.region_code, a.level, s.year, s.status"
+        )
     _flag_duplicate_text(db)
     return len(statuses)
 

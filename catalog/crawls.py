@@ -12,6 +12,7 @@ import csv
 import json
 import logging
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import sqlite_utils
@@ -26,7 +27,7 @@ COMPLETE_STATES = ("complete", "completed", "ok", "done", "finished")
 
 
 def load_agencies(db: sqlite_utils.Database, agencies: list[Agency], registry: str) -> int:
-    db["agencies"].upsert_all(
+    db.table("agencies").upsert_all(
         (
             {
                 "agency_id": a.agency_id,
@@ -54,9 +55,9 @@ def load_registry_file(db: sqlite_utils.Database, path: Path) -> int:
 
 def load_regions(db: sqlite_utils.Database, path: Path = AREACODES) -> int:
     """The division codes 1981–2024 (CC0, parsers/data/areacodes.csv), once."""
-    if db["regions"].count:
+    if db.table("regions").count:
         return 0
-    rows = []
+    rows: list[dict[str, Any]] = []
     with open(path, encoding="utf-8-sig", newline="") as fh:
         for rec in csv.DictReader(fh):
             code = rec["代码"]
@@ -74,12 +75,12 @@ def load_regions(db: sqlite_utils.Database, path: Path = AREACODES) -> int:
                 }
             )
     # a code can be reused after retirement: keep the latest use of each code
-    latest: dict[str, dict] = {}
+    latest: dict[str, dict[str, Any]] = {}
     for row in rows:
-        prev = latest.get(row["code"])
+        prev = latest.get(str(row["code"]))
         if prev is None or (row["first_year"] or 0) >= (prev["first_year"] or 0):
-            latest[row["code"]] = row
-    db["regions"].insert_all(latest.values(), pk="code", replace=True)
+            latest[str(row["code"])] = row
+    db.table("regions").insert_all(latest.values(), pk="code", replace=True)
     return len(latest)
 
 
@@ -174,7 +175,7 @@ def load_crawl_reports(db: sqlite_utils.Database, data_dir: Path) -> int:
             except RegistryError as exc:
                 log.error("%s", exc)
         finished = report.get("finished") or report.get("ended")
-        db["crawls"].upsert(
+        db.table("crawls").upsert(
             {
                 "crawl_id": crawl_id,
                 "started": report.get("started"),
@@ -196,7 +197,7 @@ def load_crawl_reports(db: sqlite_utils.Database, data_dir: Path) -> int:
         simulated = report.get("simulated_date")
         crawled_at = (f"{simulated[:10]}T23:59:59+00:00" if simulated
                       else finished or report.get("started"))
-        db["crawl_seeds"].upsert_all(
+        db.table("crawl_seeds").upsert_all(
             (
                 {
                     "crawl_id": crawl_id,

@@ -40,7 +40,7 @@ def open_catalog(data_dir: Path, *, read_only: bool = False) -> sqlite_utils.Dat
 
 @migrations()
 def m001_initial(db: sqlite_utils.Database) -> None:
-    db["regions"].create(
+    db.table("regions").create(
         {
             "code": str,
             "name": str,
@@ -54,7 +54,7 @@ def m001_initial(db: sqlite_utils.Database) -> None:
         },
         pk="code",
     )
-    db["agencies"].create(
+    db.table("agencies").create(
         {
             "agency_id": str,
             "name": str,
@@ -69,8 +69,8 @@ def m001_initial(db: sqlite_utils.Database) -> None:
         },
         pk="agency_id",
     )
-    db["agencies"].create_index(["region_code"])
-    db["crawls"].create(
+    db.table("agencies").create_index(["region_code"])
+    db.table("crawls").create(
         {
             "crawl_id": str,
             "started": str,
@@ -84,7 +84,7 @@ def m001_initial(db: sqlite_utils.Database) -> None:
         },
         pk="crawl_id",
     )
-    db["crawl_seeds"].create(
+    db.table("crawl_seeds").create(
         {
             "crawl_id": str,
             "agency_id": str,
@@ -99,11 +99,11 @@ def m001_initial(db: sqlite_utils.Database) -> None:
         },
         pk=("crawl_id", "agency_id"),
     )
-    db["warc_files"].create(
+    db.table("warc_files").create(
         {"filename": str, "size": int, "mtime": float, "records": int, "indexed_at": str},
         pk="filename",
     )
-    db["captures"].create(
+    db.table("captures").create(
         {
             "record_id": str,
             "url": str,
@@ -126,10 +126,10 @@ def m001_initial(db: sqlite_utils.Database) -> None:
         },
         pk="record_id",
     )
-    db["captures"].create_index(["url"])
-    db["captures"].create_index(["digest"])
-    db["captures"].create_index(["agency_id", "captured_at"])
-    db["documents"].create(
+    db.table("captures").create_index(["url"])
+    db.table("captures").create_index(["digest"])
+    db.table("captures").create_index(["agency_id", "captured_at"])
+    db.table("documents").create(
         {
             "digest": str,
             "format": str,
@@ -144,7 +144,7 @@ def m001_initial(db: sqlite_utils.Database) -> None:
         },
         pk="digest",
     )
-    db["reports"].create(
+    db.table("reports").create(
         {
             "report_id": str,
             "agency_id": str,
@@ -169,8 +169,8 @@ def m001_initial(db: sqlite_utils.Database) -> None:
         },
         pk="report_id",
     )
-    db["reports"].create_index(["agency_id", "year"])
-    db["report_tables"].create(
+    db.table("reports").create_index(["agency_id", "year"])
+    db.table("report_tables").create(
         {
             "report_id": str,
             "table_name": str,
@@ -180,11 +180,11 @@ def m001_initial(db: sqlite_utils.Database) -> None:
         },
         pk=("report_id", "table_name", "row_key", "column_key"),
     )
-    db["report_checks"].create(
+    db.table("report_checks").create(
         {"report_id": str, "rule": str, "ok": int, "details": str},
         pk=("report_id", "rule"),
     )
-    db["expectations"].create(
+    db.table("expectations").create(
         {
             "agency_id": str,
             "year": int,
@@ -194,7 +194,7 @@ def m001_initial(db: sqlite_utils.Database) -> None:
         },
         pk=("agency_id", "year"),
     )
-    db["status"].create(
+    db.table("status").create(
         {
             "agency_id": str,
             "year": int,
@@ -214,13 +214,13 @@ def m001_initial(db: sqlite_utils.Database) -> None:
         },
         pk=("agency_id", "year"),
     )
-    db["status"].create_index(["status"])
-    db["status"].create_index(["year"])
+    db.table("status").create_index(["status"])
+    db.table("status").create_index(["year"])
     # Full-text search over report titles and document text (FTS5, kept in sync by triggers).
     # The trigram tokenizer because Chinese has no spaces: unicode61 would make a whole title
     # one token; trigrams match any substring of three or more characters (民政局, 依申请).
     for table, columns in (("documents", ["title", "text"]), ("reports", ["title", "agency_name"])):
-        db[table].enable_fts(columns, fts_version="FTS5", create_triggers=True,
+        db.table(table).enable_fts(columns, fts_version="FTS5", create_triggers=True,
                              tokenize="trigram")
 
 
@@ -248,6 +248,16 @@ def m003_observed_at(db: sqlite_utils.Database) -> None:
     against the sandbox, whose portals show the world as of a chosen day: there the crawler
     records that day, and deadlines are judged against it. The WARC-Date is never altered.
     """
-    db["captures"].add_column("observed_at", str)
+    db.table("captures").add_column("observed_at", str)
     db.execute("update captures set observed_at = captured_at")
-    db["captures"].create_index(["url", "observed_at"])
+    db.table("captures").create_index(["url", "observed_at"])
+
+
+@migrations()
+def m004_coverage_counts(db: sqlite_utils.Database) -> None:
+    """Status counts per (division, level, year, status), refreshed with ``status``: the
+    coverage grid sums these (thousands of rows) instead of the status table (a million)."""
+    db.table("coverage_counts").create(
+        {"region_code": str, "level": str, "year": int, "status": str, "n": int},
+        pk=("region_code", "level", "year", "status"),
+    )

@@ -93,7 +93,7 @@ def index_data_dir(data_dir: Path, *, reparse: bool = False, jobs: int | None = 
             continue
         stats.warc_files += 1
         stats.records += n
-        db["warc_files"].upsert(
+        db.table("warc_files").upsert(
             {
                 "filename": path.name,
                 "size": st.st_size,
@@ -103,7 +103,7 @@ def index_data_dir(data_dir: Path, *, reparse: bool = False, jobs: int | None = 
             },
             pk="filename",
         )
-    stats.captures = db["captures"].count
+    stats.captures = db.table("captures").count
     stats.documents_parsed = _parse_documents(db, data_dir, reparse=reparse, errors=stats.errors,
                                               jobs=jobs)
     if stats.warc_files or stats.documents_parsed or reparse or stats.crawls:
@@ -111,13 +111,13 @@ def index_data_dir(data_dir: Path, *, reparse: bool = False, jobs: int | None = 
         db.execute("delete from status")  # stale now: recomputed on the next status query
         db.conn.commit()
     else:
-        stats.reports = db["reports"].count
+        stats.reports = db.table("reports").count
     return stats
 
 
 def _get(db: sqlite_utils.Database, table: str, pk: str) -> dict | None:
     try:
-        return db[table].get(pk)
+        return db.table(table).get(pk)
     except sqlite_utils.db.NotFoundError:
         return None
 
@@ -203,7 +203,7 @@ def observed_at(captured_at: str, simulated_date: str | None) -> str:
 
 def _int(value: object) -> int | None:
     try:
-        return int(value)  # type: ignore[arg-type]
+        return int(str(value))
     except (TypeError, ValueError):
         return None
 
@@ -211,7 +211,7 @@ def _int(value: object) -> int | None:
 def _index_warc(db: sqlite_utils.Database, path: Path) -> int:
     rows = list(_iter_capture_rows(path))
     with db.conn:
-        db["captures"].upsert_all(rows, pk="record_id")
+        db.table("captures").upsert_all(rows, pk="record_id")
     return len(rows)
 
 
@@ -303,7 +303,7 @@ def _parse_documents(
                 )
                 body = record.decoded_payload()
             except (OSError, ValueError) as exc:
-                db["documents"].upsert(_document_row(digest, version, str(exc), where, errors),
+                db.table("documents").upsert(_document_row(digest, version, str(exc), where, errors),
                                        pk="digest")
                 continue
             headers = {k: v for k, v in record.http_headers}
@@ -315,7 +315,7 @@ def _parse_documents(
 
     def flush() -> None:
         with db.conn:
-            db["documents"].upsert_all(batch, pk="digest")
+            db.table("documents").upsert_all(batch, pk="digest")
         batch.clear()
 
     if workers == 1:
@@ -375,7 +375,7 @@ def build_reports(db: sqlite_utils.Database) -> int:
         for (agency_id, year), caps in groups.items():
             _write_report(db, agency_id, year, caps, docs)
     _mark_withdrawn(db)
-    return db["reports"].count
+    return db.table("reports").count
 
 
 def _richness(parsed: dict) -> tuple[int, int]:
@@ -406,7 +406,7 @@ def _write_report(db, agency_id: str, year: int, caps: list[dict], docs: dict[st
     for c in caps:
         by_url[c["url"]].add(c["digest"])
     changes = _changes(caps, docs)
-    db["reports"].insert(
+    db.table("reports").insert(
         {
             "report_id": report_id,
             "agency_id": agency_id,
@@ -440,10 +440,10 @@ def _write_report(db, agency_id: str, year: int, caps: list[dict], docs: dict[st
                     rows.append({"report_id": report_id, "table_name": table_name,
                                  "row_key": row_key, "column_key": column_key, "value": value})
     if rows:
-        db["report_tables"].insert_all(rows, pk=("report_id", "table_name", "row_key",
+        db.table("report_tables").insert_all(rows, pk=("report_id", "table_name", "row_key",
                                                   "column_key"), replace=True)
     checks = best_doc.get("checks") or {}
-    db["report_checks"].insert_all(
+    db.table("report_checks").insert_all(
         (
             {"report_id": report_id, "rule": rule, "ok": int(bool((c or {}).get("ok"))),
              "details": json.dumps(c, ensure_ascii=False, default=str)}

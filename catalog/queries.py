@@ -35,7 +35,8 @@ def status_rows(
     """Status objects, filtered; ``region`` is a division-code prefix (``3208`` = a city and
     everything under it)."""
     ensure_status(db, as_of, rules_file)
-    where, params = ["1 = 1"], []
+    where: list[str] = ["1 = 1"]
+    params: list[object] = []
     if year is not None:
         where.append("s.year = ?")
         params.append(year)
@@ -84,7 +85,7 @@ def status_rows(
 def report_detail(db: sqlite_utils.Database, agency_id: str, year: int) -> dict | None:
     """Everything about one report: metadata, tables, checks, captures."""
     try:
-        report = db["reports"].get(f"{agency_id}:{year}")
+        report = db.table("reports").get(f"{agency_id}:{year}")
     except sqlite_utils.db.NotFoundError:
         return None
     tables: dict[str, dict[str, dict[str, float]]] = {}

@@ -150,12 +150,12 @@ def print_status_table(rows: list[dict]) -> None:
         for agency_id, cells in by_agency.items():
             row = [f"{names[agency_id]} ({agency_id})"]
             for y in years:
-                r = cells.get(y)
-                if r is None:
+                cell = cells.get(y)
+                if cell is None:
                     row.append("")
                     continue
-                label = r["status"] + (f" +{r['days_late']}d" if r["days_late"] else "")
-                row.append(f"[{STATUS_STYLE[r['status']]}]{label}[/]")
+                label = cell["status"] + (f" +{cell['days_late']}d" if cell["days_late"] else "")
+                row.append(f"[{STATUS_STYLE[cell['status']]}]{label}[/]")
             table.add_row(*row)
         console.print(table)
     console.print(
@@ -194,13 +194,13 @@ def export(data_dir, as_of, fmt: str, out_dir: Path) -> None:
     ensure_status(db, _as_of(as_of))
     out_dir.mkdir(parents=True, exist_ok=True)
     for table in ("agencies", "reports", "report_tables", "report_checks", "status"):
-        rows = list(db[table].rows)
+        rows = list(db.table(table).rows)
         path = out_dir / f"{table}.{fmt}"
         if fmt == "json":
             path.write_text(json.dumps(rows, ensure_ascii=False, indent=1), encoding="utf-8")
         else:
             with open(path, "w", encoding="utf-8", newline="") as fh:
-                columns = [c.name for c in db[table].columns]
+                columns = [c.name for c in db.table(table).columns]
                 writer = csv.DictWriter(fh, fieldnames=columns)
                 writer.writeheader()
                 writer.writerows(rows)

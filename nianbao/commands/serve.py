@@ -51,6 +51,8 @@ def datasette_command(
         "--setting", "allow_download", "on" if public else "off",
         "--setting", "default_page_size", "100",
         "--setting", "sql_time_limit_ms", "3000",
+        "--setting", "suggest_facets", "off",  # costly on a national catalog
+        "--setting", "facet_time_limit_ms", "400",
     ]
 
 

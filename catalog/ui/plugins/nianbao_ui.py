@@ -73,10 +73,10 @@ async def coverage(request, datasette):
     level = request.args.get("level") or ""
     rows = await db.execute(
         f"""
-        select substr(a.region_code, 1, {width}) as prefix, s.year, s.status, count(*) as n
-        from status s join agencies a on a.agency_id = s.agency_id
-        where a.region_code like :parent || '%' and (:level = '' or a.level = :level)
-        group by prefix, s.year, s.status
+        select substr(region_code, 1, {width}) as prefix, year, status, sum(n) as n
+        from coverage_counts
+        where region_code like :parent || '%' and (:level = '' or level = :level)
+        group by prefix, year, status
         """,
         {"parent": parent, "level": level},
     )
