@@ -134,6 +134,7 @@ class DataLossRetryMiddleware:
             return response
         from scrapy.downloadermiddlewares.retry import get_retry_request
 
+        assert self.crawler.spider is not None
         retry = get_retry_request(request, spider=self.crawler.spider, reason="dataloss")
         if retry is None:
             return response

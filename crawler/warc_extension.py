@@ -198,8 +198,8 @@ class WarcExtension:
         row = {
             "url": request.url, "method": request.method, "status": response.status,
             "class": cls, "file": loc.filename, "offset": loc.offset, "record_id": loc.record_id,
-            "etag": response.headers.get(b"ETag", b"").decode("latin-1"),
-            "last_modified": response.headers.get(b"Last-Modified", b"").decode("latin-1"),
+            "etag": (response.headers.get(b"ETag") or b"").decode("latin-1"),
+            "last_modified": (response.headers.get(b"Last-Modified") or b"").decode("latin-1"),
             "truncated": truncated,
             "body_sha1": hashlib.sha1(request.body).hexdigest() if request.body else "",
         }

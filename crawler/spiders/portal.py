@@ -279,7 +279,7 @@ class PortalSpider(scrapy.Spider):
     def parse_document(self, response: Response) -> Iterator[Any]:
         cls = response.meta.get("nb_class") or rc.classify_response(
             response.status, _header_pairs(response), response.body)
-        ctype = response.headers.get(b"Content-Type", b"").decode("latin-1")
+        ctype = (response.headers.get(b"Content-Type") or b"").decode("latin-1")
         yield self._fetch_item(response, cls, document=True, content_type=ctype,
                                truncated=response.meta.get("nb_truncated"))
 
