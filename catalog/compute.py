@@ -37,15 +37,21 @@ def _parse_date(value: str | None) -> dt.date | None:
         return None
 
 
+CHUNK = 2000  # agencies per batch: bounds memory at national scale
+
+
 def compute_status(
     db: sqlite_utils.Database,
     *,
     as_of: dt.date,
     rules_file: Path | None = None,
 ) -> int:
-    """Recompute expectations and status as of ``as_of``; returns the number of rows."""
+    """Recompute expectations and status as of ``as_of``; returns the number of rows.
+
+    Works through the agencies in batches (their reports, evidence and checks loaded per
+    batch) inside one transaction, so readers see the old status until the new one is whole.
+    """
     rules = DeadlineRules.load(rules_file)
-    reports = {(r["agency_id"], r["year"]): r for r in db.query("select * from reports")}
     coverage: dict[str, list[Coverage]] = defaultdict(list)
     seed_crawls: dict[str, list[tuple[dt.datetime, str]]] = defaultdict(list)
     for row in db.query("select * from crawl_seeds where crawled_at is not null"):
@@ -54,11 +60,51 @@ def compute_status(
             Coverage(when, complete=bool(row["complete"]), reason=row["reason"] or row["status"] or "")
         )
         seed_crawls[row["agency_id"]].append((when, row["crawl_id"]))
+    total = 0
+    with db.conn:  # one transaction; plain executemany, the bulk path of sqlite3
+        db.execute("delete from expectations")
+        db.execute("delete from status")
+        agencies = db.execute("select * from agencies order by agency_id")
+        columns = [d[0] for d in agencies.description]
+        while True:
+            chunk = [dict(zip(columns, r, strict=True)) for r in agencies.fetchmany(CHUNK)]
+            if not chunk:
+                break
+            expectations, statuses = _chunk_rows(db, chunk, rules, as_of, coverage, seed_crawls)
+            _bulk_insert(db, "expectations", expectations)
+            _bulk_insert(db, "status", statuses)
+            total += len(statuses)
+        db.execute("delete from coverage_counts")
+        db.execute(
+            "insert into coverage_counts (region_code, level, year, status, n) "
+            "select a.region_code, a.level, s.year, s.status, count(*) from status s "
+            "join agencies a on a.agency_id = s.agency_id "
+            "group by a.region_code, a.level, s.year, s.status"
+        )
+    _flag_duplicate_text(db)
+    return total
+
+
+def _chunk_rows(
+    db: sqlite_utils.Database,
+    chunk: list[dict],
+    rules: DeadlineRules,
+    as_of: dt.date,
+    coverage: dict[str, list[Coverage]],
+    seed_crawls: dict[str, list[tuple[dt.datetime, str]]],
+) -> tuple[list[dict], list[dict]]:
+    ids = [a["agency_id"] for a in chunk]
+    marks = ",".join("?" * len(ids))
+    reports = {(r["agency_id"], r["year"]): r for r in db.query(
+        f"select * from reports where agency_id in ({marks})", ids)}
+    report_ids = [r["report_id"] for r in reports.values()]
     failed_checks = {r["report_id"] for r in db.query(
-        "select distinct report_id from report_checks where ok = 0")}
-    evidence_by_report = _all_report_evidence(db)
-    expectations, statuses = [], []
-    for agency in db.query("select * from agencies order by agency_id"):
+        "select distinct report_id from report_checks where ok = 0 and report_id in "
+        "(select value from json_each(?))", [json.dumps(report_ids)])}
+    evidence_by_report = _report_evidence(db, list(reports.values()))
+    expectations: list[dict] = []
+    statuses: list[dict] = []
+    for agency in chunk:
         since = agency["since"] or DEFAULT_SINCE
         for year in expected_years(since, as_of):
             deadline = rules.deadline_for(
@@ -122,20 +168,7 @@ def compute_status(
                     "reason": verdict.reason,
                 }
             )
-    with db.conn:  # one transaction; plain executemany, the bulk path of sqlite3
-        db.execute("delete from expectations")
-        db.execute("delete from status")
-        _bulk_insert(db, "expectations", expectations)
-        _bulk_insert(db, "status", statuses)
-        db.execute("delete from coverage_counts")
-        db.execute(
-            "insert into coverage_counts (region_code, level, year, status, n) "
-            "select a.region_code, a.level, s.year, s.status, count(*) from status s "
-            "join agencies a on a.agency_id = s.agency_id "
-            "group by a.region_code, a.level, s.year, s.status"
-        )
-    _flag_duplicate_text(db)
-    return len(statuses)
+    return expectations, statuses
 
 
 def _bulk_insert(db: sqlite_utils.Database, table: str, rows: list[dict]) -> None:
@@ -152,11 +185,11 @@ def _bulk_insert(db: sqlite_utils.Database, table: str, rows: list[dict]) -> Non
 MAX_EVIDENCE = 20
 
 
-def _all_report_evidence(db: sqlite_utils.Database) -> dict[str, list[dict]]:
-    """For every report, the captures of its page and attachments (earliest first), in one
-    pass over the captures instead of one query per report."""
+def _report_evidence(db: sqlite_utils.Database, reports: list[dict]) -> dict[str, list[dict]]:
+    """For each report, the captures of its page and attachments (earliest first), in one
+    query for the whole batch instead of one per report."""
     owners: dict[str, list[str]] = defaultdict(list)
-    for report in db.query("select report_id, url, attachments from reports"):
+    for report in reports:
         urls = [report["url"]] + [a["url"] for a in json.loads(report["attachments"] or "[]")]
         for url in dict.fromkeys(urls):
             owners[url].append(report["report_id"])
@@ -164,10 +197,10 @@ def _all_report_evidence(db: sqlite_utils.Database) -> dict[str, list[dict]]:
     if not owners:
         return out
     for c in db.query(
-        "select c.url, c.warc_file, c.offset, c.record_id, c.captured_at, c.observed_at, c.status "
-        "from captures c where c.record_type != 'request' and c.url in (select url from reports "
-        "union select value ->> 'url' from reports, json_each(reports.attachments)) "
-        "order by c.observed_at"
+        "select url, warc_file, offset, record_id, captured_at, observed_at, status "
+        "from captures where record_type != 'request' "
+        "and url in (select value from json_each(?)) order by observed_at",
+        [json.dumps(list(owners), ensure_ascii=False)],
     ):
         for report_id in owners.get(c["url"], ()):
             if len(out[report_id]) < MAX_EVIDENCE:

@@ -41,8 +41,10 @@ def status_rows(
         where.append("s.year = ?")
         params.append(year)
     if region:
-        where.append("a.region_code like ?")
-        params.append(region.rstrip("0") + "%" if len(region) == 6 else region + "%")
+        prefix = region.rstrip("0") if len(region) == 6 else region
+        # a range, not LIKE: LIKE cannot use the index on region_code
+        where.append("a.region_code >= ? and a.region_code < ?")
+        params.extend([prefix, prefix + "\uffff"])
     if agency:
         where.append("s.agency_id = ?")
         params.append(agency)
@@ -51,7 +53,7 @@ def status_rows(
         params.append(status)
     sql = (
         "select s.*, a.name as agency_name, a.region_code, a.level, a.kind "
-        "from status s join agencies a on a.agency_id = s.agency_id "
+        "from agencies a join status s on s.agency_id = a.agency_id "
         f"where {' and '.join(where)} order by a.region_code, s.agency_id, s.year"
     )
     out = []
