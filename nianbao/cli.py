@@ -20,6 +20,7 @@ COMMANDS: dict[str, str] = {
     "status": "nianbao.commands.catalog:status",
     "report": "nianbao.commands.catalog:report",
     "export": "nianbao.commands.catalog:export",
+    "publish": "nianbao.commands.catalog:publish",
     "demo": "nianbao.commands.demo:demo",
     "serve": "nianbao.commands.serve:serve",
     "archive": "nianbao.commands.archive:archive",

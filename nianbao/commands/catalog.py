@@ -205,3 +205,23 @@ def export(data_dir, as_of, fmt: str, out_dir: Path) -> None:
                 writer.writeheader()
                 writer.writerows(rows)
         click.echo(f"wrote {path} ({len(rows)} rows)")
+
+
+@click.command("publish")
+@data_option
+@click.option("--as-of", "as_of", help="Evaluate status as of this date (default today).")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              required=True, help="Directory for the static site.")
+def publish(data_dir, as_of, out_dir: Path) -> None:
+    """Write a static site of the findings (HTML pages, CSV files, the SQLite file)."""
+    from catalog.db import catalog_path, open_catalog
+    from catalog.publish import publish as write_site
+    from catalog.queries import ensure_status
+
+    data = resolve_data_dir(data_dir)
+    if not catalog_path(data).exists():
+        raise click.ClickException(f"{catalog_path(data)}: no catalog yet; run `nianbao index`")
+    ensure_status(open_catalog(data), _as_of(as_of))
+    counts = write_site(data, out_dir)
+    click.echo(f"wrote {out_dir}/index.html, {counts['regions']} region page(s), "
+               f"{counts['rows']} status rows, CSV files and catalog.db")
