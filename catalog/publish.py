@@ -100,10 +100,11 @@ def _region_page(path: Path, code: str, name: str, rows: list[dict], years: list
     for agency_id, cells in agencies.items():
         tds = []
         for y in years:
-            r = cells.get(y)
-            if r is None:
+            found = cells.get(y)
+            if found is None:
                 tds.append("<td></td>")
                 continue
+            r = found
             evidence = json.loads(r["evidence"] or "[]")
             cite = ""
             if evidence:

@@ -171,10 +171,10 @@ def cross_year_flags(this: dict[str, Any], last: dict[str, Any]) -> list[dict[st
     t2, last_t2 = this.get("t2") or {}, last.get("t2") or {}
     for row in ("rules", "normative"):
         now, before = t2.get(row) or {}, last_t2.get(row) or {}
-        parts = [now.get("in_force"), before.get("in_force"), now.get("issued"), now.get("repealed")]
-        if None in parts:
+        in_force, last_in_force = now.get("in_force"), before.get("in_force")
+        issued, repealed = now.get("issued"), now.get("repealed")
+        if in_force is None or last_in_force is None or issued is None or repealed is None:
             continue
-        in_force, last_in_force, issued, repealed = parts
         if in_force != last_in_force + issued - repealed:
             flags.append({"rule": f"in_force.{row}", "in_force": in_force,
                           "expected": last_in_force + issued - repealed})
