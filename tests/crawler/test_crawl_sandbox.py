@@ -75,7 +75,10 @@ def test_robots_mirror_and_escape(crawled):
 def test_never_two_requests_in_flight_to_one_host(crawled):
     _, _, _, log = crawled
     assert len({e["host"] for e in log}) >= 5
-    assert overlaps(log, tolerance=0.02) == []  # see harness.overlaps: bookkeeping < 20 ms < LATENCY_MS
+    # The sandbox stamps times in its own threads (see harness.overlaps); on a loaded 2-core
+    # machine that bookkeeping was seen to lag 20 ms. Two requests really in flight together
+    # overlap by about the sandbox's latency, so half of it separates the two cases.
+    assert overlaps(log, tolerance=LATENCY_MS / 2000) == []
 
 
 def test_no_url_fetched_twice_and_everything_archived(crawled):
