@@ -261,3 +261,55 @@ def m004_coverage_counts(db: sqlite_utils.Database) -> None:
         {"region_code": str, "level": str, "year": int, "status": str, "n": int},
         pk=("region_code", "level", "year", "status"),
     )
+
+
+@migrations()
+def m005_workflows(db: sqlite_utils.Database) -> None:
+    """Crawl workflows (what to crawl, how far, when) and every run of one, so the schedule,
+    overlaps, skips and failures are visible next to the crawls they made (issue 8)."""
+    db.table("workflows").create(
+        {
+            "name": str,
+            "description": str,
+            "registry": str,
+            "agencies": str,  # JSON lists: the registry selection
+            "regions": str,
+            "levels": str,
+            "kinds": str,
+            "scope_include": str,  # JSON lists of regexes
+            "scope_exclude": str,
+            "max_depth": int,
+            "max_hops": int,
+            "max_pages": int,
+            "time_limit": float,
+            "max_bytes": int,
+            "render": str,
+            "schedule": str,
+            "timezone": str,
+            "paused": int,
+            "settings": str,  # JSON object of extra crawl settings
+            "proxy": str,
+            "created": str,
+            "updated": str,
+            "baseline": str,  # schedule slots count from here (creation or resume)
+        },
+        pk="name",
+    )
+    db.table("workflow_runs").create(
+        {
+            "run_id": int,
+            "workflow": str,
+            "scheduled_for": str,
+            "started": str,
+            "ended": str,
+            "state": str,  # running | complete | partial | failed | skipped
+            "crawl_id": str,
+            "report_path": str,
+            "log_path": str,
+            "pid": int,
+            "nodes": str,
+            "reason": str,
+        },
+        pk="run_id",
+    )
+    db.table("workflow_runs").create_index(["workflow", "scheduled_for"])
