@@ -125,7 +125,10 @@ def classify_response(
 
 
 def classify_failure(exc: BaseException) -> str:
-    """Class of a download that produced no response: timeout or another network error."""
+    """Class of a download that produced no response: timeout or another network error, or the
+    class an exception names itself (``nb_class``, e.g. a refused internal address)."""
+    if isinstance(getattr(exc, "nb_class", None), str):
+        return str(exc.nb_class)  # type: ignore[attr-defined]
     name = type(exc).__name__.lower()
     if "timeout" in name or "timedout" in name:
         return TIMEOUT
