@@ -61,9 +61,11 @@ LOG_LEVEL = "INFO"
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 
 DOWNLOADER_MIDDLEWARES = {
+    "crawler.addressguard.AddressGuardMiddleware": 40,  # SSRF: NIANBAO_ADDRESS_GUARD/_ALLOW
     "crawler.limits.LimitsMiddleware": 50,
     "crawler.politeness.DataLossRetryMiddleware": 555,
     "crawler.conditional.ConditionalRequestMiddleware": 560,
+    "crawler.proxy.SettingProxyMiddleware": 740,  # -s NIANBAO_PROXY=URL (Scrapyd jobs)
     "crawler.resume.ReplayMiddleware": 950,
 }
 SPIDER_MIDDLEWARES: dict[str, int] = {}
