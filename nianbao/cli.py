@@ -26,6 +26,7 @@ COMMANDS: dict[str, str] = {
     "archive": "nianbao.commands.archive:archive",
     "parse": "nianbao.commands.parse:parse_command",
     "crawl": "nianbao.commands.crawl:crawl",
+    "deploy": "nianbao.commands.deploy:deploy",
 }
 
 
