@@ -22,7 +22,7 @@ $(STAMP): pyproject.toml
 	@$(MAKE) --no-print-directory system-deps
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[dev,replay,ui]'
+	$(BIN)/pip install -q -e '.[dev,replay,ui,cluster]'
 	@touch $(STAMP)
 
 system-deps:
