@@ -26,6 +26,9 @@ COMMANDS: dict[str, str] = {
     "archive": "nianbao.commands.archive:archive",
     "parse": "nianbao.commands.parse:parse_command",
     "crawl": "nianbao.commands.crawl:crawl",
+    "workflow": "nianbao.commands.workflow:workflow",
+    "run-due": "nianbao.commands.schedule:run_due_command",
+    "schedule": "nianbao.commands.schedule:schedule",
     "deploy": "nianbao.commands.deploy:deploy",
 }
 
