@@ -53,6 +53,11 @@ def extract(
         return failed(fmt, where, f"{len(data)} bytes exceeds the input limit of {limits.max_bytes}")
     if not data:
         return failed(fmt, where, "empty document")
+    if fmt in ("encrypted_ooxml", "doc", "wps", "xls"):
+        from parsers.formats.encryption import encryption_problem
+
+        if problem := encryption_problem(data, fmt):
+            return failed(_claimed_ooxml(fmt, url, content_type, filename), where, problem)
     isolate = limits.isolate == "always" or (limits.isolate == "auto" and fmt == "pdf")
     if isolate:
         from parsers.formats.isolate import run_isolated
@@ -64,6 +69,18 @@ def extract(
 
         return run_isolated(_dispatch, (fmt, data, url, content_type, where, limits), fmt, where, limits)
     return _dispatch(fmt, data, url, content_type, where, limits)
+
+
+def _claimed_ooxml(fmt: str, url: str | None, content_type: str | None,
+                   filename: str | None) -> str:
+    """The format name an encrypted OOXML file reports: what its name or type claims (docx,
+    xlsx), since the encrypted bytes do not say; other formats keep their sniffed name."""
+    if fmt != "encrypted_ooxml":
+        return fmt
+    from parsers.formats.sniff import claimed_format
+
+    claimed = claimed_format(url, content_type, filename)
+    return claimed if claimed in ("docx", "xlsx") else "ooxml"
 
 
 def _dispatch(fmt: str, data: bytes, url: str | None, content_type: str | None, where: str,

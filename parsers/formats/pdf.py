@@ -278,7 +278,7 @@ def extract_pdf(data: bytes, *, limits: Limits, where: str, deadline: Deadline) 
         pdf = pdfium.PdfDocument(data)
     except pdfium.PdfiumError as exc:
         if "password" in str(exc).lower():
-            return failed("pdf", where, "encrypted PDF: a password is required to read it")
+            return failed("pdf", where, "encrypted (password-protected) PDF: a password is required to read it")
         return _pypdf_fallback(data, where, limits, f"PDFium could not open it ({exc})")
     try:
         warnings: list[str] = []
@@ -332,7 +332,7 @@ def _pypdf_fallback(data: bytes, where: str, limits: Limits, why: str) -> Extrac
     try:
         reader = PdfReader(io.BytesIO(data), strict=False)
         if reader.is_encrypted and not reader.decrypt(""):
-            return failed("pdf", where, "encrypted PDF: a password is required to read it")
+            return failed("pdf", where, "encrypted (password-protected) PDF: a password is required to read it")
         pages = reader.pages
         total = len(pages)
         texts = []

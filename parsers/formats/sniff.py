@@ -53,6 +53,11 @@ def _ct_format(content_type: str | None) -> str | None:
     return _CT_FORMATS.get(content_type.split(";", 1)[0].strip().lower())
 
 
+def claimed_format(url: str | None, content_type: str | None, filename: str | None) -> str | None:
+    """The format the content type, else the file name's extension, claims (not the bytes)."""
+    return _ct_format(content_type) or _EXT_FORMATS.get(extension(url, filename))
+
+
 def _zip_format(data: bytes) -> str:
     """docx / xlsx / ofd by the members the container holds."""
     try:
@@ -79,6 +84,8 @@ def _ole_format(data: bytes, ext: str) -> str:
         ole.close()
     except Exception:  # olefile raises bare OSError/struct errors and more on corrupt input
         streams = set()
+    if "encryptedpackage" in streams and "encryptioninfo" in streams:
+        return "encrypted_ooxml"  # a password-protected DOCX/XLSX/PPTX is an OLE file
     if "workbook" in streams or "book" in streams or ext in ("xls", "et"):
         return "xls"
     if "worddocument" in streams or ext in ("doc", "wps"):
