@@ -123,6 +123,8 @@ def run_crawl(
     """
     from scrapy.crawler import CrawlerProcess
 
+    from crawler.redact import install as install_redaction
+    from crawler.redact import redact_url, secrets_of
     from crawler.spiders.portal import PortalSpider
 
     data_dir = Path(data_dir)
@@ -137,13 +139,14 @@ def run_crawl(
         os.environ.pop("NO_PROXY", None)
     (crawl_dir / "crawl.json").write_text(json.dumps({
         "crawl_id": cid, "registry": str(registry), "only": only or [], "mode": mode,
-        "proxy": proxy or os.environ.get("http_proxy", ""), "max_pages": max_pages,
+        "proxy": redact_url(proxy or os.environ.get("http_proxy", "")), "max_pages": max_pages,
         "time_limit": time_limit, "render": render, "started": datetime.now(UTC).isoformat(),
     }, indent=2), encoding="utf-8")
     settings = crawl_settings(data_dir=data_dir, crawl_id=cid, crawl_dir=crawl_dir,
                               registry=Path(registry), max_pages=max_pages, time_limit=time_limit,
                               max_bytes=max_bytes, render=render, proxy=proxy, overrides=overrides)
     process = CrawlerProcess(settings)
+    install_redaction(secrets_of(proxy=proxy or os.environ.get("http_proxy"), settings=settings))
     crawler = process.create_crawler(PortalSpider)
     if on_start is not None:
         on_start(crawler)

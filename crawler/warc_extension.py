@@ -34,6 +34,7 @@ import nianbao
 from archive.exchange import Exchange
 from archive.writer import ArchiveWriter
 from crawler import classify as rc
+from crawler import redact
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -66,7 +67,7 @@ def _host_header(url: str) -> str:
 def exchange_from(request: Request, response: Response, *, truncated: str | None,
                   metadata: dict[str, Any]) -> Exchange:
     """Build the archive's :class:`Exchange` from a Scrapy request and its raw response."""
-    req_headers = header_pairs(request.headers)
+    req_headers = redact.request_headers(header_pairs(request.headers))  # no credentials
     if not any(k.lower() == "host" for k, _ in req_headers):
         req_headers.insert(0, ("Host", _host_header(request.url)))
     proxied = bool(request.meta.get("proxy")) or bool(request.meta.get("_auth_proxy"))
