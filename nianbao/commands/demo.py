@@ -18,6 +18,8 @@ import sys
 import time
 import urllib.request
 from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import click
@@ -68,36 +70,35 @@ def _run(step: str, cmd: list[str], **kw) -> subprocess.CompletedProcess:
     return result
 
 
-@click.command("demo")
-@click.option("--data", "data_dir", type=click.Path(file_okay=False, path_type=Path),
-              default=None, help="Where the demo writes (default: <data dir>/demo, wiped first).")
-@click.option("--size", default="small", show_default=True, help="Sandbox universe size.")
-@click.option("--faults", default="some", show_default=True,
-              type=click.Choice(["none", "some", "heavy"]))
-@click.option("--seed", default=1, show_default=True, type=int)
-@click.option("--crawl-dates", default=",".join(CRAWL_DATES), show_default=True,
-              help="Days (comma-separated) on which to crawl the sandbox's portals, as a "
-                   "watchdog crawling on deadline days would; status is as of the last.")
-def demo(data_dir: Path | None, size: str, faults: str, seed: int, crawl_dates: str) -> None:
-    """Run sandbox → crawl → index → status end to end and summarise the result."""
-    dates = [d.strip() for d in crawl_dates.split(",") if d.strip()]
-    try:
-        days = sorted(dt.date.fromisoformat(d) for d in dates)
-    except ValueError as exc:
-        raise click.BadParameter(f"{crawl_dates!r}: {exc}", param_hint="--crawl-dates") from exc
+@dataclass
+class DemoData:
+    """What :func:`build_demo_data` leaves behind: a data directory a watchdog would have."""
+
+    data: Path
+    registry: Path
+    days: list[dt.date]
+    as_of: str
+    rows: list[dict]  # ``nianbao status --format json`` as of the last crawl day
+    truth: list[dict]  # the sandbox's ground truth as of the same day
+
+
+def build_demo_data(data: Path, *, size: str = "small", faults: str = "some", seed: int = 1,
+                    days: Sequence[dt.date] = tuple(map(dt.date.fromisoformat, CRAWL_DATES)),
+                    ) -> DemoData:
+    """Fill ``data`` (an empty directory) the way a watchdog would: sandbox up, crawl its
+    portals on each of ``days``, index, status as of the last day.
+
+    Shared by ``nianbao demo`` and the UI tests, so both show exactly what the public commands
+    make of the sandbox.
+    """
+    days = sorted(days)
     if not days:
         raise click.BadParameter("give at least one date", param_hint="--crawl-dates")
     as_of = days[-1].isoformat()
-    data = data_dir or resolve_data_dir(None) / "demo"
-    if data.exists():
-        shutil.rmtree(data)
-    data.mkdir(parents=True)
+    data.mkdir(parents=True, exist_ok=True)
     port = _free_port()
     proxy = f"http://127.0.0.1:{port}"
     registry = data / "registry.csv"
-    started = time.monotonic()
-    click.secho(f"nianbao demo: sandbox universe seed={seed} size={size} faults={faults}; "
-                f"crawls on {', '.join(d.isoformat() for d in days)}; data in {data}", bold=True)
     with open(registry, "w", encoding="utf-8") as fh:
         _run("registry", _nianbao("sandbox", "registry", "--seed", str(seed), "--size", size),
              stdout=fh)
@@ -128,8 +129,36 @@ def demo(data_dir: Path | None, size: str, faults: str, seed: int, crawl_dates: 
     _run("index", _nianbao("index", "--data", str(data), "--registry", str(registry)))
     out = _run("status", _nianbao("status", "--data", str(data), "--as-of", as_of,
                                   "--format", "json"), capture_output=True, text=True)
-    rows = json.loads(out.stdout)
-    _summary(rows, truth, days, data, as_of)
+    return DemoData(data, registry, list(days), as_of, json.loads(out.stdout), truth)
+
+
+@click.command("demo")
+@click.option("--data", "data_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=None, help="Where the demo writes (default: <data dir>/demo, wiped first).")
+@click.option("--size", default="small", show_default=True, help="Sandbox universe size.")
+@click.option("--faults", default="some", show_default=True,
+              type=click.Choice(["none", "some", "heavy"]))
+@click.option("--seed", default=1, show_default=True, type=int)
+@click.option("--crawl-dates", default=",".join(CRAWL_DATES), show_default=True,
+              help="Days (comma-separated) on which to crawl the sandbox's portals, as a "
+                   "watchdog crawling on deadline days would; status is as of the last.")
+def demo(data_dir: Path | None, size: str, faults: str, seed: int, crawl_dates: str) -> None:
+    """Run sandbox → crawl → index → status end to end and summarise the result."""
+    dates = [d.strip() for d in crawl_dates.split(",") if d.strip()]
+    try:
+        days = sorted(dt.date.fromisoformat(d) for d in dates)
+    except ValueError as exc:
+        raise click.BadParameter(f"{crawl_dates!r}: {exc}", param_hint="--crawl-dates") from exc
+    if not days:
+        raise click.BadParameter("give at least one date", param_hint="--crawl-dates")
+    data = data_dir or resolve_data_dir(None) / "demo"
+    if data.exists():
+        shutil.rmtree(data)
+    started = time.monotonic()
+    click.secho(f"nianbao demo: sandbox universe seed={seed} size={size} faults={faults}; "
+                f"crawls on {', '.join(d.isoformat() for d in days)}; data in {data}", bold=True)
+    built = build_demo_data(data, size=size, faults=faults, seed=seed, days=days)
+    _summary(built.rows, built.truth, built.days, data, built.as_of)
     click.secho(f"\ndemo finished in {time.monotonic() - started:.0f} s", bold=True)
 
 
