@@ -29,6 +29,7 @@ from sandbox.registry import registry_csv
 from sandbox.site import Response, Site
 from sandbox.truth import to_json, truth_rows
 from sandbox.universe import CONTROL_HOST, Universe, stable_hash
+from sandbox.validators import not_modified, not_modified_headers, weaken
 
 DEFAULT_AS_OF = dt.date(2026, 6, 30)
 TIMEOUT_STALL_S = 6.0  # a "timeout" fault stalls this long: longer than a sane client timeout
@@ -248,8 +249,13 @@ class ProxyHandler(BaseHTTPRequestHandler):
             accepts_gzip = "gzip" in (self.headers.get("Accept-Encoding") or "")
             if accepts_gzip and h % 3 == 0 and fault != "truncated":
                 body = gzip.compress(body, mtime=0)
+                headers = weaken(headers)  # as nginx's gzip filter does
                 headers.append(("Content-Encoding", "gzip"))
                 headers.append(("Vary", "Accept-Encoding"))
+            if resp.status == 200 and not_modified(
+                    self.command, {k.lower(): v for k, v in self.headers.items()}, headers):
+                self._head(304, not_modified_headers(headers))
+                return 304, 0
             if fault == "truncated":
                 self.close_connection = True
                 headers.append(("Content-Length", str(len(body))))

@@ -30,6 +30,7 @@ from sandbox.universe import (
     derive_rng,
     stable_hash,
 )
+from sandbox.validators import validator_headers
 
 CONTENT_TYPES = {
     "pdf": "application/pdf",
@@ -47,6 +48,12 @@ MISC_PAGES = {
     "/zwgk/ysqgk/index.html": ("依申请公开", "申请人可通过在线、信函、当面等方式提出政府信息公开申请。"),
     "/hdjl/index.html": ("互动交流", "领导信箱、在线访谈、意见征集。"),
 }
+# Validators of article pages per CMS family (Last-Modified, ETag): static-publishing CMS write
+# .html files that nginx serves with both; Hanweb's pages come through a cache that drops the
+# ETag; the GD platform's app server sends only an ETag. Files (documents, robots.txt) always
+# have both, except those sent by a download script. Lists and other dynamic pages have none.
+PAGE_VALIDATORS = {"static": (True, True), "trs": (True, True), "hanweb": (True, False),
+                   "gd": (False, True)}
 
 
 @dataclass
@@ -150,7 +157,9 @@ class View:
             # what a real proxy says when the name does not resolve
             return Response(502, f"sandbox proxy: cannot resolve {host}\n".encode(), "text/plain; charset=utf-8")
         if path == "/robots.txt":
-            return Response(200, self.site.robots_txt(host).encode(), "text/plain; charset=utf-8")
+            robots = Response(200, self.site.robots_txt(host).encode(), "text/plain; charset=utf-8")
+            return self.static(robots, dt.date(2019, 1, 1) + dt.timedelta(days=stable_hash(host) % 365),
+                               host, "robots")
         fam = family_for(portal.family)
         routes = self.site.routes[host]
         route = routes.get(f"{path}?{query}") if query else None
@@ -337,7 +346,9 @@ class View:
             parts.append('<div class="attachments">附件：' + "".join(
                 f'<p><a href="{escape(p)}">{escape(name)}</a></p>'
                 for p, name in zip(r.attachment_paths, names, strict=True)) + "</div>")
-        return self.html(portal, content.title, "\n".join(parts), head=head)
+        resp = self.html(portal, content.title, "\n".join(parts), head=head)
+        lm, etag = PAGE_VALIDATORS.get(portal.family, (False, False))
+        return self.static(resp, self.changed(r), r.key, n, last_modified=lm, etag=etag)
 
     def attachment(self, portal: Portal, r: Report, k: int) -> Response:
         if not r.visible(self.on):
@@ -348,7 +359,8 @@ class View:
         if "downfile.jsp" in r.attachment_paths[k]:
             headers.append(("Content-Disposition", f'attachment; filename="{r.attachment_paths[k].rsplit("=", 1)[1]}"'))
             return Response(200, data, "application/octet-stream", headers)
-        return Response(200, data, CONTENT_TYPES[ext], headers)
+        return self.static(Response(200, data, CONTENT_TYPES[ext], headers), self.changed(r),
+                           r.key, "file", k)
 
     def extra_page(self, portal: Portal, e: Extra) -> Response:
         if e.date > self.on:
@@ -361,7 +373,28 @@ class View:
         }.get(e.kind, "")
         main = (f'<h1 class="title">{escape(e.title)}</h1><div class="info">发布时间：{e.date.isoformat()}</div>'
                 f'<div class="article-content"><p>{escape(text)}</p></div>')
-        return self.html(portal, e.title, main)
+        lm, etag = PAGE_VALIDATORS.get(portal.family, (False, False))
+        return self.static(self.html(portal, e.title, main), e.date, "extra", e.id,
+                           last_modified=lm, etag=etag)
+
+    # -- validators -------------------------------------------------------------------------
+    def changed(self, r: Report) -> dt.date:
+        """The day the bytes of ``r``'s page and files last changed, as of the clock."""
+        assert r.appeared is not None
+        return r.edited if r.edited is not None and r.version(self.on) else r.appeared
+
+    def static(self, resp: Response, day: dt.date, *key: object, last_modified: bool = True,
+               etag: bool = True) -> Response:
+        """``resp`` as a file published on ``day`` (a stable morning time, never after the
+        clock's noon ``Date``): with ``Last-Modified`` and/or ``ETag`` (sandbox.validators)."""
+        if resp.status != 200 or not (last_modified or etag):
+            return resp
+        day = min(day, self.on)
+        minutes = 8 * 60 + stable_hash(self.u.seed, *key, "mtime") % 180
+        when = dt.datetime.combine(day, dt.time(minutes // 60, minutes % 60), dt.UTC)
+        resp.headers = [*resp.headers, *validator_headers(when, resp.body, last_modified=last_modified,
+                                                          etag=etag)]
+        return resp
 
     # -- the mirror ----------------------------------------------------------------------
     def mirror(self, path: str) -> Response:
