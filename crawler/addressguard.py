@@ -135,9 +135,10 @@ class AddressPolicy:
         return self.refuse_address(addr) if addr is not None else None
 
 
-def _proxied(request: Request) -> bool:
-    """Whether a proxy will carry this request (then the proxy, not us, resolves the name)."""
-    if request.meta.get("proxy"):
+def _proxied(request: Request, setting_proxy: str = "") -> bool:
+    """Whether a proxy will carry this request (then the proxy, not us, resolves the name):
+    one in its meta, the ``NIANBAO_PROXY`` setting (crawler.proxy) or the environment's."""
+    if request.meta.get("proxy") or (setting_proxy and "proxy" not in request.meta):
         return True
     if "proxy" in request.meta:  # explicitly None: no proxy for this request
         return False
@@ -159,6 +160,7 @@ class AddressGuardMiddleware:
             raise NotConfigured
         self.crawler = crawler
         self.policy = AddressPolicy(parse_allow(s.getlist("NIANBAO_ADDRESS_ALLOW")))
+        self.setting_proxy = str(s.get("NIANBAO_PROXY") or "")
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> AddressGuardMiddleware:
@@ -175,7 +177,7 @@ class AddressGuardMiddleware:
         if why:
             raise self._refuse(request, why)
         host = urlsplit(request.url).hostname or ""
-        if literal_address(host) is not None or _proxied(request):
+        if literal_address(host) is not None or _proxied(request, self.setting_proxy):
             return None
         from scrapy.utils.defer import maybe_deferred_to_future
         from twisted.internet import reactor

@@ -8,8 +8,9 @@ must prove what a site answered, not leak how we reached it, so:
 * WARC request records drop ``Proxy-Authorization`` (a hop-by-hop header for our proxy, not
   part of the request the site saw) and keep ``Authorization`` only as ``[redacted]``, so the
   record still says the request was authenticated (:func:`request_headers`);
-* the crawl log passes through :class:`RedactingFilter`, which replaces every secret value
-  known to the crawl (passwords, header values and their Basic encodings) wherever it appears;
+* the crawl log passes through :class:`RedactingFilter` (installed by the :class:`RedactLogs`
+  extension), which replaces every secret value known to the crawl (passwords, header values
+  and their Basic encodings) wherever it appears;
 * URLs written to crawl files lose their password (:func:`redact_url`).
 """
 
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import base64
 import logging
+import os
 from collections.abc import Iterable
 from typing import Any
 from urllib.parse import unquote, urlsplit, urlunsplit
@@ -47,13 +49,20 @@ def redact_url(url: str) -> str:
     return urlunsplit(parts._replace(netloc=f"{parts.username}:{REDACTED}@{host}"))
 
 
+PROXY_VARIABLES = ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY")
+
+
 def secrets_of(*, proxy: str | None = None, settings: Any = None) -> set[str]:
-    """Every string of a crawl's credentials that must never be written out: the proxy
-    password (raw and URL-decoded), its ``user:password`` Basic encoding, and the values of
+    """Every string of a crawl's credentials that must never be written out: the password of
+    each proxy (``proxy``, the ``NIANBAO_PROXY`` setting, the ``http(s)_proxy`` environment) raw,
+    URL-decoded and in its ``user:password`` Basic encoding, and the values of
     ``Authorization``/``Proxy-Authorization`` headers set in ``DEFAULT_REQUEST_HEADERS``."""
     found: set[str] = set()
-    if proxy:
-        parts = urlsplit(proxy)
+    proxies = [proxy, *(os.environ.get(v) for v in PROXY_VARIABLES)]
+    if settings is not None:
+        proxies.append(settings.get("NIANBAO_PROXY"))
+    for url in filter(None, proxies):
+        parts = urlsplit(str(url))
         if parts.password:
             user, password = unquote(parts.username or ""), unquote(parts.password)
             found |= {parts.password, password,
@@ -97,6 +106,21 @@ class RedactingFilter(logging.Filter):
         if record.exc_text and any(s in record.exc_text for s in self.secrets):
             record.exc_text = redact(record.exc_text, self.secrets)
         return True
+
+
+class RedactLogs:
+    """Extension that installs :class:`RedactingFilter` for the crawl's own credentials.
+
+    An extension because Scrapy builds extensions just before it logs the overridden settings
+    (which may hold a proxy URL or headers), on every entry point: ``nianbao crawl``,
+    ``scrapy crawl`` and Scrapyd jobs alike."""
+
+    def __init__(self, secrets: Iterable[str]):
+        self.filter = install(secrets)
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> RedactLogs:
+        return cls(secrets_of(settings=crawler.settings))
 
 
 def install(secrets: Iterable[str]) -> RedactingFilter:

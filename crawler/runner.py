@@ -123,8 +123,7 @@ def run_crawl(
     """
     from scrapy.crawler import CrawlerProcess
 
-    from crawler.redact import install as install_redaction
-    from crawler.redact import redact_url, secrets_of
+    from crawler.redact import redact_url
     from crawler.spiders.portal import PortalSpider
 
     data_dir = Path(data_dir)
@@ -146,7 +145,6 @@ def run_crawl(
                               registry=Path(registry), max_pages=max_pages, time_limit=time_limit,
                               max_bytes=max_bytes, render=render, proxy=proxy, overrides=overrides)
     process = CrawlerProcess(settings)
-    install_redaction(secrets_of(proxy=proxy or os.environ.get("http_proxy"), settings=settings))
     crawler = process.create_crawler(PortalSpider)
     if on_start is not None:
         on_start(crawler)
