@@ -70,6 +70,7 @@ DOWNLOADER_MIDDLEWARES = {
 }
 SPIDER_MIDDLEWARES: dict[str, int] = {}
 EXTENSIONS = {
+    "crawler.redact.RedactLogs": 0,  # credentials never reach crawl.log
     "crawler.politeness.HostBackoff": 100,
     "crawler.limits.DocumentSizeLimit": 110,
     "crawler.warc_extension.WarcExtension": 200,
