@@ -14,15 +14,20 @@ _MANY_NEWLINES = re.compile(r"\n{3,}")
 
 def clean_text(text: str) -> str:
     """Fold no-break/ideographic spaces and runs of blanks, keep tabs of table lines, trim each
-    line and collapse runs of blank lines to one."""
+    line and collapse runs of blank lines to one.
+
+    Every tab of a table line is kept, trailing ones and lines of tabs alone included: a tab
+    separates cells, so ``"\\t"`` on its own is a blank cell of Word's cell-per-line text (a
+    zero), and trailing tabs are a row's blank last cells; dropping them shifts or truncates
+    the row."""
     lines = []
     for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
         if "\t" in line:  # a table line: keep its cell separators
-            line = "\t".join(_INLINE_SPACE.sub(" ", c).strip() for c in line.split("\t")).rstrip("\t")
+            line = "\t".join(_INLINE_SPACE.sub(" ", c).strip() for c in line.split("\t"))
         else:
             line = _INLINE_SPACE.sub(" ", line).strip()
         lines.append(line)
-    return _MANY_NEWLINES.sub("\n\n", "\n".join(lines)).strip()
+    return _MANY_NEWLINES.sub("\n\n", "\n".join(lines)).strip("\n")
 
 
 _CN_DIGIT = "〇零○Ｏ一二三四五六七八九十"

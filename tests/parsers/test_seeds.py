@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from parsers.formats.base import ExtractedDocument
-from parsers.report import parse_extracted
+from parsers.report import parse_document, parse_extracted
 from parsers.tables import T3_COLUMNS
 
 SEEDS = Path(__file__).resolve().parents[1] / "fixtures" / "seeds"
@@ -67,6 +67,20 @@ def test_seed_fields_and_every_t3_number(name, agency, region, year, template, t
     assert result["template"] == template
     assert result["tables"]["t3"] == t3
     assert result["sections"] == ["一", "二", "三", "四", "五", "六"]
+
+
+@pytest.mark.parametrize("name,agency,region,year,template,t3", SEED_EXPECTATIONS,
+                         ids=[s[0][:3] for s in SEED_EXPECTATIONS])
+def test_seed_read_from_its_txt_file_by_the_text_reader(name, agency, region, year, template, t3):
+    """The same seeds as files: the plain-text reader keeps Word's cell-per-line blank cells
+    (lines holding only a tab) and trailing blank cells, so 表三 comes out whole."""
+    data = (SEEDS / name).read_bytes()
+    result = parse_document(data, url=f"http://www.ceshi.test/files/{name}")
+    assert result["format"] == "text"
+    assert (result["agency"], result["region_code"], result["year"], result["template"]) == (
+        agency, region, year, template)
+    assert result["tables"]["t3"] == t3
+    assert not [w for w in result["warnings"] if "left null" in w], result["warnings"]
 
 
 def test_pre_2019_seed_is_a_2008_era_report_dated_by_its_signature():
