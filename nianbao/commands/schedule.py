@@ -30,6 +30,7 @@ import signal
 import subprocess
 import sys
 import time
+import traceback
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -388,21 +389,16 @@ def execute_run(data_dir: Path, run_id: int) -> str:
           f"(crawl log: {data_dir / 'crawls' / spec['crawl_id'] / 'crawl.log'})", flush=True)
     reports: list[Path] | None = None
     report_path: Path | None = None
-    if spec.get("nodes"):
-        code, note, reports = _run_on_nodes(spec, data_dir)
-        report_path = data_dir / "crawls" / spec["crawl_id"] / "cluster.json"
-    else:
-        print("$ " + " ".join(spec["argv"]), flush=True)
-        child = subprocess.Popen(spec["argv"], stdin=subprocess.DEVNULL)
-
-        def forward(signum: int, _frame: Any) -> None:
-            with contextlib.suppress(ProcessLookupError):
-                child.send_signal(signum)
-
-        signal.signal(signal.SIGTERM, forward)
-        signal.signal(signal.SIGINT, forward)
-        code = child.wait()
-        note = None
+    note: str | None = None
+    try:
+        if spec.get("nodes"):
+            code, note, reports = _run_on_nodes(spec, data_dir)
+            report_path = data_dir / "crawls" / spec["crawl_id"] / "cluster.json"
+        else:
+            code = _run_local(spec["argv"])
+    except Exception as exc:  # noqa: BLE001 - whatever happened, the run must be closed
+        traceback.print_exc()
+        code, note = 2, f"run worker error: {type(exc).__name__}: {exc}"
     ended = dt.datetime.now(dt.UTC)
     db = open_catalog(data_dir)
     state = close_run(db, data_dir, get_run(db, run_id), exit_code=code, ended=ended, note=note,
@@ -410,6 +406,20 @@ def execute_run(data_dir: Path, run_id: int) -> str:
     print(f"[{ended.isoformat(timespec='seconds')}] run {run_id}: exit status {code}, "
           f"state {state}", flush=True)
     return state
+
+
+def _run_local(argv: list[str]) -> int:
+    """Run ``nianbao crawl`` in a subprocess, passing SIGTERM/SIGINT on; its exit status."""
+    print("$ " + " ".join(argv), flush=True)
+    child = subprocess.Popen(argv, stdin=subprocess.DEVNULL)
+
+    def forward(signum: int, _frame: Any) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            child.send_signal(signum)
+
+    signal.signal(signal.SIGTERM, forward)
+    signal.signal(signal.SIGINT, forward)
+    return child.wait()
 
 
 def _run_on_nodes(spec: dict[str, Any], data_dir: Path) -> tuple[int, str | None, list[Path]]:
@@ -432,8 +442,9 @@ def _run_on_nodes(spec: dict[str, Any], data_dir: Path) -> tuple[int, str | None
     except ClusterError as exc:
         run = exc.run
         return 1, str(exc), list(run.report_paths) if run is not None else []
-    except (KeyError, ValueError, OSError) as exc:
-        return 2, f"cluster run could not start: {exc}", []
+    except Exception as exc:  # noqa: BLE001 - any failure must still close the run
+        part_reports = sorted((data_dir / "crawls").glob(f"{spec['crawl_id']}-p*/report.json"))
+        return 2, f"cluster run failed: {type(exc).__name__}: {exc}", part_reports
     return 0, f"ran on {len(spec['nodes'])} node(s) as {len(result.parts)} part(s)", \
         list(result.report_paths)
 
