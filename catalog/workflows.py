@@ -316,14 +316,18 @@ def _workflow(row: dict[str, Any]) -> Workflow:
 
 def save_workflow(db: sqlite_utils.Database, wf: Workflow, now: dt.datetime) -> bool:
     """Create or replace a workflow; True when it is new. Its run history is kept. A new
-    workflow's schedule counts from ``now`` (it does not catch up slots before it existed)."""
-    existing = db.execute("select created, baseline, paused from workflows where name = ?",
-                          [wf.name]).fetchone()
+    workflow's schedule, or a changed one, counts from ``now`` (no catch-up of slots from
+    before it existed)."""
+    existing = db.execute("select created, baseline, paused, schedule, timezone from workflows "
+                          "where name = ?", [wf.name]).fetchone()
     row = _row(wf)
     row["updated"] = iso(now)
     if existing:
         row["created"], row["baseline"] = existing[0], existing[1]
-        if existing[2] and not wf.paused:  # resumed by an edit: as resume_workflow
+        if existing[2] and not wf.paused:  # resumed by an edit: as set_paused
+            row["baseline"] = iso(now)
+        if (existing[3], existing[4]) != (wf.schedule, wf.timezone):
+            # a new schedule counts from now: its past slots were never promised
             row["baseline"] = iso(now)
     else:
         row["created"] = row["baseline"] = iso(now)

@@ -17,7 +17,7 @@ from typing import Any
 import click
 
 from nianbao.commands.crawl import _parse_set
-from nianbao.commands.schedule import clock
+from nianbao.commands.schedule import clock, run_alive
 from nianbao.options import data_option, resolve_data_dir
 
 _LIST_OPTIONS = {  # option -> (section, key) in the YAML shape
@@ -216,7 +216,7 @@ def remove(name: str, data_dir: Path | None) -> None:
     click.echo(f"removed workflow {name}")
 
 
-def overview(db: Any, now: dt.datetime) -> list[dict[str, Any]]:
+def overview(db: Any, data_dir: Path, now: dt.datetime) -> list[dict[str, Any]]:
     """Each workflow with its selection size, next run, last run and its result."""
     from catalog.registry import RegistryError, load_registry
     from catalog.schedules import ScheduleError, due, next_run, parse_schedule
@@ -244,6 +244,8 @@ def overview(db: Any, now: dt.datetime) -> list[dict[str, Any]]:
         except ScheduleError as exc:
             next_text = f"error: {exc}"
         last = last_run(db, wf.name)
+        if last and last["state"] == "running" and not run_alive(data_dir, last):
+            last = dict(last, reason="its processes are gone; the next run-due closes it")
         out.append({
             "name": wf.name, "paused": wf.paused, "schedule": wf.schedule,
             "timezone": wf.timezone, "agencies": selected, "registry": wf.registry,
@@ -262,7 +264,7 @@ def overview(db: Any, now: dt.datetime) -> list[dict[str, Any]]:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def list_command(data_dir: Path | None, now: str | None, as_json: bool) -> None:
     """Workflows with their next run, last run and its result, and paused state."""
-    rows = overview(_open(data_dir), clock(now))
+    rows = overview(_open(data_dir), resolve_data_dir(data_dir), clock(now))
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return

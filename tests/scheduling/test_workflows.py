@@ -147,3 +147,24 @@ def test_pause_skips_slots_and_resume_does_not_replay_them(env):
     row = listing(data, "2027-02-15T02:30:00+08:00")["jiangsu-counties"]
     assert row["paused"] is False
     assert row["next_run"] == "due now (slot 2027-02-15T02:00:00+08:00)"
+
+
+def test_the_shipped_example_applies(tmp_path):
+    example = Path(__file__).resolve().parents[2] / "deploy" / "workflows.example.yaml"
+    out = cli(["workflow", "apply", str(example)], tmp_path / "data").output
+    assert out.count("created workflow") == 3
+    rows = listing(tmp_path / "data", "2027-01-10T00:00:00+08:00")
+    assert rows["jiangsu-governments-season"]["agencies"] == 1
+    assert rows["jiangsu-governments-season"]["next_run"] == "2027-01-11T02:00:00+08:00"
+    assert rows["examples-monthly-watch"]["next_run"] == "paused"
+
+
+def test_a_changed_schedule_counts_from_the_change(env):
+    """Switching an annual workflow to a weekly cron on a Wednesday does not fire at once for
+    the Monday that passed before the change."""
+    data = env / "data"
+    reg = str(env / "reg" / "agencies.csv")
+    cli(["workflow", "add", "w", "--registry", reg, "--schedule", "annual", "--timezone", "UTC"],
+        data, now="2027-01-10T00:00:00Z")
+    cli(["workflow", "edit", "w", "--schedule", "0 3 * * 1"], data, now="2027-01-20T00:00:00Z")
+    assert listing(data, "2027-01-20T01:00:00Z")["w"]["next_run"] == "2027-01-25T03:00:00+00:00"
