@@ -1,6 +1,7 @@
 # nianbao: every install step lives here, so a fresh machine needs nothing done by hand.
 #   make demo   run the whole job end to end on the bundled sandbox
 #   make test   run the test suite (installs first if needed)
+#   make reliability / make soak   the reliability suite (short / long) and RELIABILITY.md
 
 PYTHON ?= python3
 VENV   ?= .venv
@@ -14,7 +15,7 @@ APT_PACKAGES ?= chromium libreoffice-writer-nogui libreoffice-calc-nogui poppler
 # Set NIANBAO_NO_APT=1 to skip apt-get (then install those packages yourself).
 NIANBAO_NO_APT ?=
 
-.PHONY: install system-deps test demo bench lint clean
+.PHONY: install system-deps test demo bench lint clean reliability soak
 
 install: $(STAMP)
 
@@ -39,6 +40,20 @@ system-deps:
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# the reliability suite alone, then RELIABILITY.md from the figures of that very run
+reliability: $(STAMP)
+	rm -rf tests/artifacts/reliability
+	$(BIN)/python -m pytest tests/reliability -q
+	$(BIN)/python -m tests.reliability.write_report
+
+# longer variants of the reliability suite (more kills, more fault seeds), same report
+SOAK_KILLS ?= 150
+SOAK_FAULT_SEEDS ?= 1,2,3,4
+soak: $(STAMP)
+	rm -rf tests/artifacts/reliability
+	NIANBAO_KILLS=$(SOAK_KILLS) NIANBAO_FAULT_SEEDS=$(SOAK_FAULT_SEEDS) $(BIN)/python -m pytest tests/reliability -q
+	$(BIN)/python -m tests.reliability.write_report
 
 demo: $(STAMP)
 	$(BIN)/nianbao demo
