@@ -16,6 +16,7 @@ registry row of the agency the crawler fetched it for: ``name``, ``region_code``
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from parsers import dates as date_rules
@@ -27,7 +28,7 @@ from parsers.regions import resolve_region
 from parsers.sections import sections_found
 from parsers.tables import read_tables
 
-__all__ = ["classify_title", "parse_document", "parse_extracted"]
+__all__ = ["classify_title", "parse_article", "parse_document", "parse_extracted"]
 
 
 def _header(headers: dict[str, str] | None, name: str) -> str | None:
@@ -58,6 +59,32 @@ def parse_document(
         doc, url=url, content_type=content_type, headers=headers, referrer=referrer,
         registry_hint=registry_hint,
     )
+
+
+def parse_article(
+    pages: Sequence[tuple[bytes, str | None]],
+    *,
+    headers: dict[str, str] | None = None,
+    registry_hint: dict | None = None,
+) -> dict[str, Any]:
+    """Parse an article served as several pages (``[(bytes, url), …]`` in page order, the
+    first page first) as one report: text, tables and sections of all pages together, so the
+    checks see 表三 and 表四 side by side and the signature date on the last page counts.
+    ``headers`` are the first page's. :func:`parsers.article.continuation_urls` finds the
+    pages. The result is :func:`parse_document`'s, with ``pages`` (the URLs read)."""
+    from parsers.article import join_pages
+    from parsers.formats import extract
+
+    if not pages:
+        raise ValueError("parse_article needs at least one page")
+    content_type = _header(headers, "Content-Type")
+    docs = [extract(data, url=url, content_type=content_type if i == 0 else None)
+            for i, (data, url) in enumerate(pages)]
+    url = pages[0][1]
+    result = parse_extracted(join_pages(docs), url=url, content_type=content_type,
+                             headers=headers, registry_hint=registry_hint)
+    result["pages"] = [u for _, u in pages]
+    return result
 
 
 def parse_extracted(

@@ -292,6 +292,9 @@ _ATTACHMENT = re.compile(
     r"\.(pdf|docx?|wps|xlsx?|et|ofd|zip|rar|7z|txt|rtf)(\?|#|$)|downfile|download|getfile|attach",
     re.I,
 )
+# a pager's links ("1 2 3 下一页 尾页"): an article cut into pages links its own pages this way,
+# usually below the article container, so they are kept wherever they are
+_PAGER_TEXT = re.compile(r"^(?:\[?\d{1,3}\]?|第\s*\d{1,3}\s*页|[上下]一?页|首页|末页|尾页|next|prev)$", re.I)
 
 
 def _meta(root: etree._Element) -> dict[str, str]:
@@ -305,8 +308,9 @@ def _meta(root: etree._Element) -> dict[str, str]:
 
 
 def _links(root: etree._Element, area: etree._Element, base: str | None) -> list[tuple[str, str]]:
-    """Every link in the content area, plus attachment-looking links and embedded documents
-    anywhere on the page (attachment lists often sit outside the article container)."""
+    """Every link in the content area, plus attachment-looking links, embedded documents and
+    pager links anywhere on the page (attachment lists and an article's pager often sit
+    outside the article container)."""
     in_area = set(area.iter("a"))
     seen: set[str] = set()
     out = []
@@ -314,13 +318,14 @@ def _links(root: etree._Element, area: etree._Element, base: str | None) -> list
         href = (el.get("href") or el.get("src") or el.get("data") or "").strip()
         if not href or href.startswith(("#", "javascript:", "mailto:", "tel:", "data:")):
             continue
-        if el not in in_area and not _ATTACHMENT.search(href):
+        anchor = clean_cell(_text(el)) if el.tag == "a" else ""
+        if el not in in_area and not _ATTACHMENT.search(href) and not _PAGER_TEXT.match(anchor):
             continue
         url = urljoin(base, href) if base else href
         if url in seen:
             continue
         seen.add(url)
-        text = clean_cell(_text(el) if el.tag == "a" else "") or (el.get("title") or "").strip()
+        text = anchor or (el.get("title") or "").strip()
         out.append((url, text))
     return out
 
