@@ -133,3 +133,24 @@ def classify_failure(exc: BaseException) -> str:
     if "timeout" in name or "timedout" in name:
         return TIMEOUT
     return NETWORK_ERROR
+
+
+TRUNCATED = "truncated"  # a retry label only: a cut body is archived as its class + WARC-Truncated
+
+
+def classify_retry_reason(reason: str) -> str:
+    """Class of one retried attempt from the reason Scrapy's retry counts it under
+    (``retry/reason_count/<reason>``): an HTTP status line (``503 Service Unavailable``),
+    ``dataloss`` (a body cut short), or an exception's dotted name."""
+    head = reason.split(" ", 1)[0]
+    if head.isdigit():
+        status = int(head)
+        if status == 429:
+            return RATE_LIMITED
+        if status == 408:
+            return TIMEOUT
+        return SERVER_ERROR if status >= 500 else CLIENT_ERROR
+    if reason == "dataloss":
+        return TRUNCATED
+    name = reason.rsplit(".", 1)[-1].lower()
+    return TIMEOUT if "timeout" in name or "timedout" in name else NETWORK_ERROR

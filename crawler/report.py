@@ -4,7 +4,8 @@
 ``challenged``, ``blocked``, ``rate_limited``, ``unreachable``, ``not_found``, ``not_crawled``),
 pages and documents fetched, report pages and look-alikes (interpretations, notices) with
 titles, attachments, response classes, hosts, out-of-scope counts by rule, robots refusals,
-failures, the limit that stopped the crawl, and the WARC files written. The catalog reads it to
+failures, the limit that stopped the crawl, and the WARC files written; per crawl, the failed
+attempts that were retried, by class (``totals.retried``, summed over resumed runs). The catalog reads it to
 tell *missing* (the site was fully seen and has no report) from *unverified* (it could not be).
 
 Every spider item is also appended to ``crawls/<id>/items.jsonl`` as it happens, and the report
@@ -143,6 +144,11 @@ def build_report(items: list[dict[str, Any]], *, agencies: list[Any], crawl_id: 
                 seed["documents"] += 1
             else:
                 seed["pages"] += 1
+    # attempts that failed and were retried (their final answers are counted per seed above)
+    retried: Counter[str] = Counter()
+    for key, value in stats.items():
+        if key.startswith("retry/reason_count/"):
+            retried[rc.classify_retry_reason(key[len("retry/reason_count/"):])] += int(value)
     prefix = "nianbao/out_of_scope/"
     for key, value in stats.items():
         if key.startswith(prefix):
@@ -172,6 +178,7 @@ def build_report(items: list[dict[str, Any]], *, agencies: list[Any], crawl_id: 
         "robots_disallowed": sum(1 for it in latest.values()
                                  if it.get("class") == rc.ROBOTS_DISALLOWED),
         "statuses": dict(Counter(s["status"] for s in out_seeds)),
+        "retried": dict(sorted(retried.items())),
     }
     return {
         "crawl_id": crawl_id, "started": started, "finished": finished,
@@ -257,11 +264,13 @@ class CrawlReportExtension:
             if isinstance(ext, WarcExtension):
                 files |= ext.files
         previous = self.crawl_dir / "report.json"
+        earlier_retries: dict[str, int] = {}  # of the runs before a resume
         if previous.exists():
             try:
                 old = json.loads(previous.read_text(encoding="utf-8"))
                 files |= set(old.get("warc_files", []))
                 self.started = old.get("started") or self.started
+                earlier_retries = (old.get("totals") or {}).get("retried") or {}
             except ValueError:
                 pass
         simulated = self.crawler.settings.get("NIANBAO_SIMULATED_DATE") or None
@@ -272,6 +281,8 @@ class CrawlReportExtension:
             finished=datetime.now(UTC).isoformat(timespec="seconds"), finish_reason=reason,
         )
         self.report["simulated_date"] = simulated
+        retried = Counter(self.report["totals"]["retried"]) + Counter(earlier_retries)
+        self.report["totals"]["retried"] = dict(sorted(retried.items()))
         tmp = previous.with_suffix(".json.tmp")
         tmp.write_text(json.dumps(self.report, ensure_ascii=False, indent=2), encoding="utf-8")
         tmp.replace(previous)
