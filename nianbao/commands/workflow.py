@@ -17,8 +17,9 @@ from typing import Any
 import click
 
 from nianbao.commands.crawl import _parse_set
-from nianbao.commands.schedule import clock, run_alive
+from nianbao.commands.schedule import clock
 from nianbao.options import data_option, resolve_data_dir
+from nianbao.scheduler import run_alive
 
 _LIST_OPTIONS = {  # option -> (section, key) in the YAML shape
     "agency": ("seeds", "agencies"), "region": ("seeds", "regions"),

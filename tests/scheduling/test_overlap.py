@@ -128,7 +128,15 @@ def test_overlap_is_skipped_and_a_crashed_run_does_not_block(tmp_path, silent_pr
         third = max(rows.values(), key=lambda r: r["run_id"])
         assert third["state"] == "running" and third["scheduled_for"] == "2027-01-01T03:00:00+00:00"
         started.append(third["pid"])
-        started.append(crawl_pid(data, third["crawl_id"]))
+        pid3 = crawl_pid(data, third["crawl_id"])
+        started.append(pid3)
         assert Path(third["log_path"]).read_text(encoding="utf-8").count("nianbao crawl") == 1
+
+        # only the worker dies; its crawl goes on: the run is still going, the next slot skips
+        kill([third["pid"]])
+        time.sleep(0.5)
+        fourth = json.loads(cli(["run-due", "--json"], data, "2027-01-01T04:05:00Z"))["workflows"][0]
+        assert fourth["action"] == "skipped" and f"previous run {third['run_id']}" in fourth["detail"]
+        assert runs(data)[third["run_id"]]["state"] == "running"
     finally:
         kill(started)
