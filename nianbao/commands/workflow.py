@@ -259,6 +259,16 @@ def overview(db: Any, data_dir: Path, now: dt.datetime) -> list[dict[str, Any]]:
     return out
 
 
+def _local(moment: str | None, timezone: str) -> str:
+    """A stored (UTC) time shown in the workflow's zone, like its next run."""
+    from zoneinfo import ZoneInfo
+
+    from catalog.workflows import parse_time
+
+    parsed = parse_time(moment)
+    return parsed.astimezone(ZoneInfo(timezone)).isoformat() if parsed else "never"
+
+
 @workflow.command("list")
 @data_option
 @click.option("--now", default=None, metavar="ISO", help="Evaluate next runs at this time.")
@@ -284,7 +294,7 @@ def list_command(data_dir: Path | None, now: str | None, as_json: bool) -> None:
         if last.get("reason"):
             result += f": {last['reason']}"
         table.add_row(r["name"], str(r["agencies"]), f"{r['schedule']} ({r['timezone']})",
-                      r["next_run"] or "manual", last.get("started") or "never", result,
+                      r["next_run"] or "manual", _local(last.get("started"), r["timezone"]), result,
                       "yes" if r["paused"] else "no")
     Console(width=180).print(table)
 
