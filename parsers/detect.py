@@ -9,6 +9,7 @@ and 报送 notices, and the occasional company 年度报告公示. The crawler c
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from parsers.normalize import squash
 
@@ -60,12 +61,60 @@ def looks_like_report_text(text: str, sections: list[str], has_t3: bool) -> bool
     return bool(_REPORT.search(head)) and len(sections) >= 2
 
 
-def classify(title: str | None, text: str, sections: list[str], has_t3: bool) -> str:
+# what a listing shows besides its links: dates, counts and pager words ("共3页 下一页")
+_LIST_FURNITURE = re.compile(
+    r"(?:19|20)\d{2}[-/.年]\d{1,2}[-/.月]\d{1,2}日?|\[|\]|共\d+(?:页|条|篇)|第\d+页|\d+/\d+"
+    r"|首页|尾页|末页|上一?页|下一?页|跳转|转到|当前|页次|每页|记录|\d+"
+)
+_DOCUMENT_LINK = re.compile(
+    r"\.(pdf|docx?|wps|xlsx?|et|ofd|zip|rar|7z|txt|rtf)(\?|#|$)|downfile|download|getfile|attach",
+    re.I,
+)
+
+
+_YEAR = re.compile(r"(?:19|20)\d{2}|[〇零○一二][〇零○一二三四五六七八九]{3}")
+_PAGER = re.compile(r"^(?:\[?\d{1,3}\]?|第\d{1,3}页|[上下]一?页|首页|末页|尾页|next|prev)$", re.I)
+
+
+def looks_like_listing(text: str, links: Sequence[tuple[str, str]], title: str | None) -> bool:
+    """A list or hub page of a report column rather than a report.
+
+    Such a page is links and little else: entries whose anchors are report titles, or the
+    names of the bodies whose sub-columns it lists, plus dates, counts and pager words. So:
+    once every link anchor and that furniture are taken out of the text, almost nothing is
+    left. Links to files (a report page's attachments) and pager links ("1 2 下一页", a
+    multi-page article's) are never entries. A page that states its own report title in its
+    text (not as a link) is a report page unless it links to two other reports' pages too;
+    one that shows a report title only as a link (a list of one entry) is a listing. A title
+without a year (政府信息公开年报) is a column's name, not a report's."""
+    entries = [(url, anchor) for url, anchor in links
+               if anchor and not _DOCUMENT_LINK.search(url) and not _PAGER.match(squash(anchor))]
+    if not entries:
+        return False
+    rest = squash(text)
+    for _url, anchor in sorted(entries, key=lambda link: -len(link[1])):
+        rest = rest.replace(squash(anchor), "")
+    left = _LIST_FURNITURE.sub("", rest)
+    if len(left) > 20 * len(entries) + 60 or len(left) >= 400:
+        return False
+    own = squash(title or "")
+    reports = {squash(a) for _, a in entries if classify_title(a) != OTHER} - {own}
+    if own and own in rest and classify_title(own) == ANNUAL_REPORT and _YEAR.search(own):
+        return len(reports) >= 2
+    return bool(reports) or len(entries) >= 3 or (bool(own) and own in {squash(a) for _, a in entries})
+
+
+def classify(title: str | None, text: str, sections: list[str], has_t3: bool,
+             links: Sequence[tuple[str, str]] = ()) -> str:
     """The document's kind from its title, corrected by its body.
 
+    A list page of a report column is never a report, whatever its title (often the column's
+    name, 政府信息公开年报, which reads like a report's): see :func:`looks_like_listing`.
     A title that names an interpretation or a notice wins (those pages often quote the
     report's numbers). A generic or missing title is settled by the body.
     """
+    if not has_t3 and len(sections) < 2 and looks_like_listing(text, links, title):
+        return OTHER
     kind = classify_title(title or "")
     if kind in (INTERPRETATION, NOTICE, ANNUAL_REPORT):
         return kind

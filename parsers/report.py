@@ -122,7 +122,7 @@ def parse_extracted(
     tables = read_tables(doc.tables, text)
     warnings.extend(tables.warnings)
     sections = sections_found(text)
-    kind = classify(title, text, sections, tables.t3 is not None)
+    kind = classify(title, text, sections, tables.t3 is not None, doc.links)
 
     year = report_year(title, text)
     region = resolve_region(
