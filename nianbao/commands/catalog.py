@@ -181,30 +181,28 @@ def report(data_dir, agency_id: str, year: int) -> None:
 
 @click.command("export")
 @data_option
-@click.option("--as-of", "as_of")
-@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv")
+@click.option("--as-of", "as_of", help="Evaluate status as of this date (default today).")
+@click.option("--format", "fmt", type=click.Choice(["csv", "json", "parquet"]), default="csv",
+              show_default=True)
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               default=Path("export"), show_default=True)
 def export(data_dir, as_of, fmt: str, out_dir: Path) -> None:
-    """Export reports, report tables and status for analysts (one file each)."""
-    from catalog.db import open_catalog
+    """Export agencies, reports, report tables, checks, expectations and status (one file each)."""
+    from catalog.db import catalog_path, open_catalog
+    from catalog.exports import ExportError, export_tables
     from catalog.queries import ensure_status
 
-    db = open_catalog(resolve_data_dir(data_dir))
+    data = resolve_data_dir(data_dir)
+    if not catalog_path(data).exists():
+        raise click.ClickException(f"{catalog_path(data)}: no catalog yet; run `nianbao index`")
+    db = open_catalog(data)
     ensure_status(db, _as_of(as_of))
-    out_dir.mkdir(parents=True, exist_ok=True)
-    for table in ("agencies", "reports", "report_tables", "report_checks", "status"):
-        rows = list(db.table(table).rows)
-        path = out_dir / f"{table}.{fmt}"
-        if fmt == "json":
-            path.write_text(json.dumps(rows, ensure_ascii=False, indent=1), encoding="utf-8")
-        else:
-            with open(path, "w", encoding="utf-8", newline="") as fh:
-                columns = [c.name for c in db.table(table).columns]
-                writer = csv.DictWriter(fh, fieldnames=columns)
-                writer.writeheader()
-                writer.writerows(rows)
-        click.echo(f"wrote {path} ({len(rows)} rows)")
+    try:
+        written = export_tables(db, out_dir, fmt)
+    except ExportError as exc:
+        raise click.ClickException(str(exc)) from exc
+    for path, count in written.items():
+        click.echo(f"wrote {path} ({count} rows)")
 
 
 @click.command("publish")
