@@ -128,3 +128,32 @@ def test_bad_schedules_say_what_is_allowed(spec):
 def test_unknown_time_zone_is_an_error():
     with pytest.raises(ScheduleError, match="unknown time zone 'Mars/Olympus'"):
         parse_schedule("annual", "Mars/Olympus")
+
+
+@pytest.mark.parametrize("spec", ["after-deadlines", "reporting-season", "annual", "0 */6 * * *",
+                                  "15 3 1 * *"])
+def test_any_pattern_of_passes_runs_each_due_slot_at_most_once_and_never_falls_behind(spec):
+    """run-due called at arbitrary moments (minutes apart, or after months off): after every
+    pass the workflow has run for the latest slot so far (nothing silently skipped), each run
+    is for a later slot than the one before (nothing replayed), and a pass runs at most once."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    s = parse_schedule(spec)
+    start = at("2026-01-01T00:00")
+
+    @settings(max_examples=60, deadline=None)
+    @given(st.lists(st.integers(min_value=1, max_value=200 * 24 * 60), min_size=1, max_size=25))
+    def check(gaps_minutes):
+        last, t, slots_run = start, start, []
+        for gap in gaps_minutes:
+            t = t + dt.timedelta(minutes=gap)
+            slot = due(s, last, t)
+            if slot is not None:
+                assert slot <= t and (not slots_run or slot > slots_run[-1])
+                slots_run.append(slot)
+                last = slot
+            latest = previous_run(s, t)
+            assert latest is None or latest <= start or last == latest
+
+    check()
