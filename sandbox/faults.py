@@ -15,8 +15,13 @@ from sandbox.universe import MIRROR_HOST, Universe, stable_hash
 LEVELS = ("none", "some", "heavy")
 PERMANENT = ("412", "521", "unreachable")
 TRANSIENT = ("503", "500", "429", "reset", "timeout", "slow", "truncated")
+# ``heavy`` only: half the ``slow`` URLs answer slow-loris style instead (headers at once, then
+# the body a few bytes at a time for longer than a sane client waits); drawn from another part
+# of the same hash, so adding it moved no other URL's fault
+SLOWLORIS = "slowloris"
 # how many attempts of a URL fail before it recovers
-ATTEMPTS = {"503": 2, "500": 1, "429": 1, "reset": 1, "timeout": 1, "slow": 1, "truncated": 1}
+ATTEMPTS = {"503": 2, "500": 1, "429": 1, "reset": 1, "timeout": 1, "slow": 1, "truncated": 1,
+            SLOWLORIS: 1}
 
 
 @dataclass
@@ -37,12 +42,16 @@ class FaultPlan:
         h = stable_hash(self.seed, "fault", host, target)
         if (h % 10_000) / 10_000 >= rate:
             return None
-        return TRANSIENT[(h // 10_000) % len(TRANSIENT)]
+        kind = TRANSIENT[(h // 10_000) % len(TRANSIENT)]
+        if kind == "slow" and self.level == "heavy" and (h >> 40) & 1:
+            return SLOWLORIS
+        return kind
 
 
 def build_plan(universe: Universe, level: str) -> FaultPlan:
     """The plan for ``none|some|heavy``: ``some`` puts one 412 host and transient faults on
-    about half the hosts; ``heavy`` adds 521 and unreachable hosts and faults everywhere."""
+    about half the hosts; ``heavy`` adds 521 and unreachable hosts, faults everywhere, and
+    slow-loris answers."""
     if level not in LEVELS:
         raise ValueError(f"faults must be one of {LEVELS}, got {level!r}")
     plan = FaultPlan(level, universe.seed)

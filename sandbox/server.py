@@ -23,7 +23,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 from urllib.robotparser import RobotFileParser
 
-from sandbox.faults import ATTEMPTS, FaultPlan, build_plan
+from sandbox.faults import ATTEMPTS, SLOWLORIS, FaultPlan, build_plan
 from sandbox.kit import DocumentKit
 from sandbox.registry import registry_csv
 from sandbox.site import Response, Site
@@ -34,6 +34,8 @@ from sandbox.validators import not_modified, not_modified_headers, weaken
 DEFAULT_AS_OF = dt.date(2026, 6, 30)
 TIMEOUT_STALL_S = 6.0  # a "timeout" fault stalls this long: longer than a sane client timeout
 SLOW_STALL_S = 1.5
+SLOWLORIS_S = 20.0  # a slow-loris answer dribbles this long, then the connection is closed
+SLOWLORIS_STEP = (16, 0.5)  # bytes, seconds
 
 
 def parse_date(value: str, what: str = "date") -> dt.date:
@@ -238,6 +240,8 @@ class ProxyHandler(BaseHTTPRequestHandler):
                 if not head:
                     self.wfile.write(body)
                 return 429, len(body)
+            if fault == SLOWLORIS:
+                return self._slowloris(resp, head)
             if fault in ("timeout", "slow"):
                 # a stalled answer is not "in flight" for the log: /__state need not wait for it
                 self.server.state.abandon()
@@ -280,6 +284,29 @@ class ProxyHandler(BaseHTTPRequestHandler):
         except OSError:  # the client went away (timeouts, resets): nothing more to say
             self.close_connection = True
             return resp.status, 0
+
+    def _slowloris(self, resp: Response, head: bool) -> tuple[int, int]:
+        """Headers at once, then the body ``SLOWLORIS_STEP`` at a time: a client that only
+        times out idle reads would wait for ever. Gives up after ``SLOWLORIS_S`` and closes."""
+        self.close_connection = True
+        self._head(resp.status, [("Content-Type", resp.content_type), *resp.headers,
+                                 ("Content-Length", str(len(resp.body)))])
+        if head:
+            return resp.status, 0
+        size, pause = SLOWLORIS_STEP
+        sent = 0
+        end = time.monotonic() + SLOWLORIS_S
+        self.server.state.abandon()  # a dribbling answer is not "in flight" for /__state
+        try:
+            while sent < len(resp.body) and time.monotonic() < end:
+                self.wfile.write(resp.body[sent:sent + size])
+                sent += size
+                time.sleep(pause)
+        except OSError:  # the client gave up, as it should
+            pass
+        finally:
+            self.server.state.begin()
+        return resp.status, min(sent, len(resp.body))
 
     def _error_page(self, status: int, head: bool) -> int:
         body = f"<html><head><title>{status}</title></head><body><h1>{status} {self.responses[status][0]}</h1><hr>nginx</body></html>".encode()

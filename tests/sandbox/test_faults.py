@@ -107,3 +107,31 @@ def test_slow_answer_still_arrives(heavy):
     heavy.reset_log()
     assert get(heavy.proxy_url, url).status == 200
     assert [e["fault"] for e in heavy.state() if e["url"] == url] == ["slow"]
+
+
+def test_slowloris_sends_headers_then_dribbles_then_recovers(heavy):
+    """Heavy mode's slow-loris answer: the status line and headers come at once, the body a few
+    bytes at a time, so only a client with an overall deadline gets out; the retry is whole."""
+    import time
+    from urllib.parse import urlsplit
+
+    url = _url_with(heavy, "slowloris")
+    p = urlsplit(heavy.proxy_url)
+    conn = http.client.HTTPConnection(p.hostname, p.port, timeout=5)
+    try:
+        t0 = time.monotonic()
+        conn.request("GET", url, headers={"User-Agent": "nianbao-tests"})
+        resp = conn.getresponse()
+        assert resp.status == 200 and time.monotonic() - t0 < 2  # headers at once
+        length = int(resp.getheader("Content-Length"))
+        got = resp.read1(length)  # whatever has arrived; the rest is still dribbling
+        time.sleep(1.2)
+        got += resp.read1(length)
+        assert 0 < len(got) < min(length, 200)  # a few bytes per half second, never the whole
+    finally:
+        conn.close()
+    t1 = time.monotonic()
+    again = get(heavy.proxy_url, url)  # the retry is answered in full, at once
+    assert again.status == 200 and len(again.body) > 200 and time.monotonic() - t1 < 3
+    assert "slow" in {heavy.plan.transient_for(urlsplit(u).hostname, urlsplit(u).path)
+                      for u in [f"http://{r.host}{r.page_path}" for r in heavy.universe.reports.values()]}
