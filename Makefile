@@ -9,9 +9,10 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
 # Debian packages: chromium renders JavaScript pages, LibreOffice reads/writes DOC and WPS,
-# poppler-utils and wget are the peers `make bench` measures against, the CJK font draws text.
+# poppler-utils and wget are the peers `make bench` measures against, the CJK font draws text,
+# tesseract reads image-only PDFs when NIANBAO_OCR=1 (optional at run time).
 APT_PACKAGES ?= chromium libreoffice-writer-nogui libreoffice-calc-nogui poppler-utils \
-                fonts-wqy-zenhei wget redis-server
+                fonts-wqy-zenhei wget redis-server tesseract-ocr tesseract-ocr-chi-sim
 # Set NIANBAO_NO_APT=1 to skip apt-get (then install those packages yourself).
 NIANBAO_NO_APT ?=
 
