@@ -6,7 +6,8 @@ extracted once do not extract twice. Both return a plain JSON-able dict:
 
 ``is_report, kind, title, agency, agency_source, region_code, region_name, region_source, year,
 published, published_source, published_evidence, published_candidates, template, sections,
-tables {t2, t3, t4}, checks {T3-A, T3-B, T3-C, T4-A}, text, warnings, format, needs_ocr``.
+tables {t2, t3, t4}, checks {T3-A, T3-B, T3-C, T4-A}, text, warnings, format, needs_ocr, ocr``
+(``needs_ocr``: image-only, no text layer; ``ocr``: its text was then recognised by OCR).
 
 Hints: ``headers`` (HTTP response headers: Content-Type, Last-Modified), ``referrer_html`` (the
 article page that linked to an attachment: its meta tags and page dates date the attachment,
@@ -46,12 +47,15 @@ def parse_document(
     headers: dict[str, str] | None = None,
     referrer_html: bytes | None = None,
     registry_hint: dict | None = None,
+    ocr: bool | None = None,
 ) -> dict[str, Any]:
-    """Parse the bytes of one document (HTML, PDF, DOC/DOCX/WPS, XLS/XLSX, OFD, text)."""
-    from parsers.formats import extract  # the format readers import heavier libraries
+    """Parse the bytes of one document (HTML, PDF, DOC/DOCX/WPS, XLS/XLSX, OFD, text).
+    ``ocr`` turns OCR of image-only PDFs on or off (default: ``NIANBAO_OCR``, off)."""
+    from parsers.formats import Limits, extract  # the format readers import heavier libraries
 
     content_type = content_type or _header(headers, "Content-Type")
-    doc = extract(data, url=url, content_type=content_type)
+    limits = Limits() if ocr is None else Limits(ocr=ocr)
+    doc = extract(data, url=url, content_type=content_type, limits=limits)
     referrer = None
     if referrer_html:
         referrer = extract(referrer_html, content_type="text/html")
@@ -179,4 +183,5 @@ def parse_extracted(
         "warnings": warnings,
         "format": doc.format,
         "needs_ocr": bool(doc.needs_ocr),
+        "ocr": bool(doc.ocr),
     }

@@ -8,6 +8,7 @@ text/tables and a warning, because one hostile attachment must not stop a crawl'
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass, field
 
@@ -43,7 +44,8 @@ class ExtractedDocument:
     links: list[tuple[str, str]] = field(default_factory=list)
     charset: str | None = None
     pages: int | None = None
-    needs_ocr: bool = False
+    needs_ocr: bool = False  # image-only: no text layer (whether or not OCR then read it)
+    ocr: bool = False  # the text was recognised by OCR (its digits are not certain)
     warnings: list[str] = field(default_factory=list)
 
 
@@ -66,7 +68,9 @@ class Limits:
     max_memory_mb: int = 1536  # address-space budget added on top of the parent, isolated runs
     max_table_cells: int = 250_000  # a grid larger than this is dropped (spans can multiply it)
     isolate: str = "auto"  # "never" | "auto" (PDF in a child process) | "always"
-    ocr: bool = False  # OCR image-only PDFs with tesseract chi_sim when installed
+    # OCR image-only PDFs with tesseract chi_sim when installed (parsers/formats/ocr.py);
+    # opt-in because it costs seconds per page: NIANBAO_OCR=1 turns it on by default
+    ocr: bool = field(default_factory=lambda: os.environ.get("NIANBAO_OCR", "") in ("1", "true", "yes"))
 
 
 class Deadline:

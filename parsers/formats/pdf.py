@@ -312,16 +312,38 @@ def extract_pdf(data: bytes, *, limits: Limits, where: str, deadline: Deadline) 
                 widths.append(0.0)
             pages.append(blocks)
         text, tables = _assemble(pages, widths)
+        read = max(len(pages), 1)
+        needs_ocr = total > 0 and chars < 20 * read
+        ocr_used = False
+        if needs_ocr:
+            text, ocr_used = _ocr(pdf, len(pages), text, limits, deadline, warnings)
     finally:
         pdf.close()
-    read = max(len(pages), 1)
-    needs_ocr = total > 0 and chars < 20 * read
-    if needs_ocr:
-        warnings.append("no text layer (image-only PDF?): needs OCR")
     dates = [("doc_meta", f"{k}={info[k]}") for k in ("CreationDate", "ModDate") if info.get(k)]
     dates.extend(text_end_dates(text))
     return ExtractedDocument(format="pdf", text=text, tables=tables, title=_title(info),
-                             dates=dates, pages=total, needs_ocr=needs_ocr, warnings=warnings)
+                             dates=dates, pages=total, needs_ocr=needs_ocr, ocr=ocr_used,
+                             warnings=warnings)
+
+
+def _ocr(pdf, pages: int, text: str, limits: Limits, deadline: Deadline,
+         warnings: list[str]) -> tuple[str, bool]:
+    """The text of an image-only PDF: OCR when enabled and installed, else the (empty) text
+    layer with a warning that says what would read it."""
+    from parsers.formats.ocr import ocr_pdf, tesseract_problem
+
+    if not limits.ocr:
+        warnings.append("no text layer (image-only PDF?): needs OCR (enable with NIANBAO_OCR=1)")
+        return text, False
+    problem = tesseract_problem()
+    if problem:
+        warnings.append(f"no text layer (image-only PDF?): needs OCR, but {problem}")
+        return text, False
+    recognised, problems = ocr_pdf(pdf, pages, deadline)
+    warnings.extend(problems)
+    warnings.append("no text layer (image-only PDF): text recognised by OCR (tesseract chi_sim); "
+                    "numbers unverified")
+    return clean_text(recognised), bool(recognised.strip())
 
 
 def _pypdf_fallback(data: bytes, where: str, limits: Limits, why: str) -> ExtractedDocument:
