@@ -126,12 +126,21 @@ class PageInfo:
 
 
 # ---- titles --------------------------------------------------------------------------------
-def classify_title_fallback(title: str) -> str:
+# Company and NGO yearly filings (企业年度报告公示, 社会组织年检) are not government reports.
+NON_GOV_WORDS = re.compile(r"企业年度报告|年报公示|社会组织年度报告|年检")
+
+
+def classify_title(title: str) -> str:
     """``annual_report``, ``interpretation`` (解读), ``notice`` (compiling notices etc.) or
-    ``other``. A small stand-in used only while :func:`parsers.report.classify_title` is
-    missing; see :func:`classify_title`."""
+    ``other``, from a page title.
+
+    This is the crawler's own *navigation* rule: it decides which pages are report pages
+    (whose attachments are fetched) and how the crawl report lists them. It stays deliberately
+    small and independent of :mod:`parsers` (ARCHITECTURE.md: the crawler imports only
+    ``archive`` and ``catalog.registry``); what a document really is, the parser decides later
+    from its text. Look-alikes are recognised first, since they mention 年度报告 too."""
     t = re.sub(r"\s+", "", title or "")
-    if not t:
+    if not t or NON_GOV_WORDS.search(t):
         return "other"
     if INTERPRETATION_WORDS.search(t) and REPORT_WORDS.search(t):
         return "interpretation"
@@ -140,19 +149,6 @@ def classify_title_fallback(title: str) -> str:
     if REPORT_WORDS.search(t) and ("公开" in t or "年报" in t):
         return "annual_report"
     return "other"
-
-
-def classify_title(title: str) -> str:
-    """Kind of a page from its title: the parsers' rule when available, else our fallback."""
-    try:
-        from parsers.report import classify_title as parsers_classify  # type: ignore
-    except Exception:  # noqa: BLE001 - parsers not built yet, or broken: keep crawling
-        return classify_title_fallback(title)
-    try:
-        kind = parsers_classify(title)
-    except Exception:  # noqa: BLE001
-        return classify_title_fallback(title)
-    return kind if kind in ("annual_report", "interpretation", "notice", "other") else "other"
 
 
 _YEAR_ONLY = re.compile(r"^\s*(?:19|20)\d{2}\s*年?(?:度)?\s*$")
