@@ -62,8 +62,8 @@ def replay_url(port: int, timestamp: str, url: str, *, coll: str = DEFAULT_COLLE
     """A pywb replay URL; ``id_`` mode serves the archived bytes and headers unrewritten
     (``mode=""`` gives the framed, rewritten view for people). ``timestamp`` may be a WARC-Date.
 
-    pywb replays a ``server-not-modified`` revisit as the 304 it was, so links meant to show a
-    document should use the timestamp of the capture it refers to (WARC-Refers-To-Date).
+    A ``server-not-modified`` (304) capture replays as the capture it refers to
+    (:mod:`archive.pywb_notmodified`), so its own timestamp is a fine link to the document.
     """
     if "T" in timestamp or "-" in timestamp:
         timestamp = iso_date_to_timestamp(timestamp)
@@ -84,10 +84,11 @@ class ReplayServer:
 
     def start(self, timeout: float = 60.0) -> ReplayServer:
         build_collection(self.data_dir, self.coll, self.root)
-        wayback = shutil.which("wayback") or str(Path(sys.executable).parent / "wayback")
         log = open(self.root / "wayback.log", "wb")  # noqa: SIM115 - lives as long as the server
+        # pywb's `wayback`, plus replay of 304 captures as the document they confirm
         self.proc = subprocess.Popen(
-            [wayback, "-b", self.host, "-p", str(self.port), "-d", str(self.root), "-t", "4"],
+            [sys.executable, "-m", "archive.pywb_notmodified", "-b", self.host, "-p",
+             str(self.port), "-d", str(self.root), "-t", "4"],
             cwd=self.root, stdout=log, stderr=subprocess.STDOUT)
         log.close()
         deadline = time.monotonic() + timeout

@@ -8,6 +8,8 @@ import json
 import subprocess
 import urllib.request
 import zipfile
+from datetime import timedelta
+from email.utils import parsedate_to_datetime
 
 import pytest
 from click.testing import CliRunner
@@ -92,3 +94,29 @@ def test_pywb_replays_the_bytes_the_server_sent(replay, crawled, server, path):
     assert encoding == next((v for k, v in route.headers if k == "Content-Encoding"), None)
     if encoding == "gzip":
         assert gzip.decompress(raw) == route.decoded
+
+
+def test_pywb_replays_a_304_capture_as_the_document_it_confirms(crawled_copy, server):
+    """A 304 is archived as a server-not-modified revisit; replaying the URL at *its* time
+    gives the original 200 answer and bytes, not an empty 304 (plain pywb would)."""
+    from archive.writer import ArchiveWriter
+    from tests.archive.conftest import WARCINFO
+    from tests.archive.rawserver import fetch
+
+    data, first = crawled_copy
+    with ArchiveWriter(data, crawl_id="c2", warcinfo=WARCINFO) as w:
+        ex = fetch(server, "/etag.html", extra_headers=[("If-None-Match", '"v1"')])
+        assert ex.status == 304
+        ex.fetched_at += timedelta(days=1)   # a later crawl: pywb resolves timestamps to seconds
+        loc = w.write_exchange(ex)
+    rec = read_record(data / "warcs" / loc.filename, loc.offset)
+    original = read_record(data / "warcs" / first["/etag.html"].filename,
+                           first["/etag.html"].offset)
+    assert rec.rec_type == "revisit" and rec.http_status == 304
+    assert rec.date > original.date
+    with ReplayServer(data) as srv, DIRECT.open(srv.url(rec.date, server.url("/etag.html"))) as resp:
+        assert resp.status == 200
+        assert resp.read() == server.routes["/etag.html"].decoded
+        # the memento is the 304 capture's (what was asked for), not the original's
+        assert parsedate_to_datetime(resp.headers["Memento-Datetime"]) == ex.fetched_at.replace(
+            microsecond=0)
