@@ -11,8 +11,10 @@ tell *missing* (the site was fully seen and has no report) from *unverified* (it
 Every spider item is also appended to ``crawls/<id>/items.jsonl`` as it happens, and the report
 is rebuilt from that file, so a resumed crawl (even after ``kill -9``) reports the union of its
 runs; items are keyed by URL, the latest answer wins. Answers are credited to agencies by host
-and report pages by title, not by which seed's request happened to find them first (see
-:func:`build_report`).
+and report pages by title, not by which seed's request happened to find them first, so every
+body sharing a portal is reported with that portal's answers; answers from another agency's own
+site (a department's site linked from its county's portal) are listed under ``linked_sites``
+and never change the status of the seed that reached them (see :func:`build_report`).
 """
 
 from __future__ import annotations
@@ -60,19 +62,37 @@ def _seed_status(seed: dict[str, Any], stopped_by: str | None) -> str:
     return "complete"
 
 
-def _attribution(agencies: list[Any]) -> tuple[dict[str, set[str]], Any]:
-    """Who a fetched URL belongs to. Many bodies share one portal (a county's departments and
-    townships publish in its platform), so a URL is credited to every agency whose own hosts
-    serve it; a report page among several such agencies goes to the one named in its title
-    (the longest name that matches), as the catalog will decide from the parsed page."""
-    from crawler.scope import host_in, site_domain
+def _attribution(agencies: list[Any], registry: list[Any] | None = None) -> tuple[Any, Any]:
+    """Who a fetched URL belongs to: ``owners(url) -> (agency ids, foreign)``.
 
-    own = {a.agency_id: {site_domain(h) for h in a.hosts} for a in agencies}
+    Many bodies share one portal (a county's departments and townships publish in its
+    platform), so a URL is credited to every agency of the crawl whose own host serves it. A
+    host that is no agency's own but a sub-domain of some (``file.county.gov.cn``) goes to the
+    agencies of the longest such domain. A host that is *another* registry agency's own site
+    (a department's ``rsj.county.gov.cn`` linked from the county portal, its agency not crawled
+    here) is ``foreign``: nobody in this crawl owns it, and what happened there must not decide
+    the status of the seed whose link led there. A report page among several owners goes to
+    the one named in its title (the longest name that matches), as the catalog will decide from
+    the parsed page."""
+    from crawler.scope import site_domain
+
+    own: dict[str, set[str]] = {}
+    for a in agencies:
+        for h in a.hosts:
+            own.setdefault(site_domain(h), set()).add(a.agency_id)
+    others = {site_domain(h) for a in (registry or []) for h in a.hosts} - set(own)
     names = sorted(((a.name, a.agency_id) for a in agencies), key=lambda x: -len(x[0]))
 
-    def owners(url: str) -> list[str]:
-        host = urlsplit(url).hostname or ""
-        return [aid for aid, domains in own.items() if host_in(host, domains)]
+    def owners(url: str) -> tuple[list[str], bool]:
+        host = site_domain(urlsplit(url).hostname or "")
+        if host in own:
+            return sorted(own[host]), False
+        if host in others:
+            return [], True
+        parents = [d for d in own if host.endswith("." + d)]
+        if parents:
+            return sorted(own[max(parents, key=len)]), False
+        return [], False
 
     def by_title(title: str, candidates: list[str]) -> str | None:
         for name, aid in names:
@@ -80,21 +100,26 @@ def _attribution(agencies: list[Any]) -> tuple[dict[str, set[str]], Any]:
                 return aid
         return None
 
-    return own, (owners, by_title)
+    return owners, by_title
 
 
 def build_report(items: list[dict[str, Any]], *, agencies: list[Any], crawl_id: str,
                  stopped_by: str | None, warc_files: list[str], stats: dict[str, Any],
-                 started: str = "", finished: str = "", finish_reason: str = "") -> dict[str, Any]:
+                 started: str = "", finished: str = "", finish_reason: str = "",
+                 registry: list[Any] | None = None) -> dict[str, Any]:
     """The report dict from the items of a crawl (see module docstring).
 
     Answers count for every agency whose hosts serve them (a shared portal's answers for all
     of its bodies: they tell whether that site was reachable); report pages and look-alikes for
-    one agency (:func:`_attribution`), attachments for the agency of the page linking them."""
+    one agency (:func:`_attribution`), attachments for the agency of the page linking them.
+    Answers from another registry agency's own site (``registry``: the whole registry, of which
+    ``agencies`` were crawled) are listed under the seed that reached them as
+    ``linked_sites`` and leave its status alone: a seed's status says what happened to *its*
+    hosts."""
     latest: dict[str, dict[str, Any]] = {}
     for it in items:
         latest[str(it.get("url"))] = it
-    _, (owners, by_title) = _attribution(agencies)
+    owners, by_title = _attribution(agencies, registry)
     seeds: dict[str, dict[str, Any]] = {}
     for a in agencies:
         seeds[a.agency_id] = {
@@ -103,14 +128,18 @@ def build_report(items: list[dict[str, Any]], *, agencies: list[Any], crawl_id: 
             "look_alikes": [], "attachments": [], "response_classes": defaultdict(int),
             "hosts": defaultdict(int), "out_of_scope": defaultdict(int), "robots_disallowed": 0,
             "failures": 0, "truncated": 0, "rendered": 0, "challenged_urls": [],
+            "linked_sites": defaultdict(lambda: defaultdict(int)),
         }
     page_owner: dict[str, str] = {}
     ordered = sorted(latest.values(), key=lambda it: bool(it.get("document")))  # pages first
     for it in ordered:
         url = str(it.get("url"))
         cls = it.get("class", "")
-        hosts_of = owners(url)
-        credited = hosts_of or ([it["agency"]] if it.get("agency") in seeds else [])
+        hosts_of, foreign = owners(url)
+        credited = hosts_of or ([it["agency"]] if it.get("agency") in seeds and not foreign else [])
+        if foreign and it.get("agency") in seeds and cls != "ignored":
+            host = urlsplit(url).hostname or ""
+            seeds[it["agency"]]["linked_sites"][host][cls] += 1
         kind = it.get("kind")
         if it.get("type") != "failure" and kind in REPORT_KINDS and cls in (rc.OK, rc.JS_SHELL):
             one = by_title(it.get("title", ""), hosts_of) or (
@@ -160,6 +189,8 @@ def build_report(items: list[dict[str, Any]], *, agencies: list[Any], crawl_id: 
         seed["status"] = _seed_status(seed, stopped_by)
         for k in ("response_classes", "hosts", "out_of_scope"):
             seed[k] = dict(sorted(seed[k].items()))
+        seed["linked_sites"] = {h: dict(sorted(c.items()))
+                                for h, c in sorted(seed["linked_sites"].items())}
         for k in ("report_pages", "look_alikes"):
             seed[k] = sorted(seed[k], key=lambda e: e["url"])
         seed["attachments"] = sorted(seed["attachments"])
@@ -277,6 +308,7 @@ class CrawlReportExtension:
         self.report = build_report(
             read_items(self.crawl_dir / "items.jsonl"),
             agencies=getattr(spider, "agencies", []), crawl_id=self.crawl_id,
+            registry=getattr(spider, "registry_agencies", None),
             stopped_by=stopped_by, warc_files=sorted(files), stats=stats, started=self.started,
             finished=datetime.now(UTC).isoformat(timespec="seconds"), finish_reason=reason,
         )
