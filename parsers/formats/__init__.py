@@ -67,8 +67,18 @@ def extract(
 
             warm_up()
 
-        return run_isolated(_dispatch, (fmt, data, url, content_type, where, limits), fmt, where, limits)
-    return _dispatch(fmt, data, url, content_type, where, limits)
+        doc = run_isolated(_dispatch, (fmt, data, url, content_type, where, limits), fmt, where, limits)
+    else:
+        doc = _dispatch(fmt, data, url, content_type, where, limits)
+    return _named(doc, where)
+
+
+def _named(doc: ExtractedDocument, where: str) -> ExtractedDocument:
+    """Every warning names its document: readers word partial problems ("3000 pages; only the
+    first 200 were read") without knowing which file they read; the index log and the catalog
+    show warnings of many documents side by side."""
+    doc.warnings = [w if w.startswith(where) else f"{where}: {w}" for w in doc.warnings]
+    return doc
 
 
 def _claimed_ooxml(fmt: str, url: str | None, content_type: str | None,
