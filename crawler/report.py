@@ -4,7 +4,9 @@
 ``challenged``, ``blocked``, ``rate_limited``, ``unreachable``, ``not_found``, ``not_crawled``),
 pages and documents fetched, report pages and look-alikes (interpretations, notices) with
 titles, attachments, response classes, hosts, out-of-scope counts by rule, robots refusals,
-failures, the limit that stopped the crawl, and the WARC files written; per crawl, the failed
+failures, the limit that stopped it (the crawl's, or ``max_pages_per_host`` when one of its hosts
+hit the per-host cap: the pages refused are counted as ``limited``), and the WARC files
+written; per crawl, the hosts that hit the cap (``totals.capped_hosts``) and the failed
 attempts that were retried, by class (``totals.retried``, summed over resumed runs). The catalog reads it to
 tell *missing* (the site was fully seen and has no report) from *unverified* (it could not be).
 
@@ -37,6 +39,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 REPORT_KINDS = ("annual_report", "interpretation", "notice")
+HOST_CAP = "max_pages_per_host"  # a seed's stopped_by when a host of its hit the per-host cap
 LIMIT_REASONS = {"max_pages", "time_limit", "max_bytes", "closespider_pagecount",
                  "closespider_timeout", "shutdown", "cancelled"}
 
@@ -55,7 +58,7 @@ def _seed_status(seed: dict[str, Any], stopped_by: str | None) -> str:
                                           or classes[rc.TIMEOUT]):
             return "not_found"
         return "unreachable"
-    if stopped_by:
+    if stopped_by or seed["limited"]:
         return "partial"
     if any(classes[c] for c in rc.INACCESSIBLE):
         return "partial"
@@ -128,7 +131,7 @@ def build_report(items: list[dict[str, Any]], *, agencies: list[Any], crawl_id: 
             "look_alikes": [], "attachments": [], "response_classes": defaultdict(int),
             "hosts": defaultdict(int), "out_of_scope": defaultdict(int), "robots_disallowed": 0,
             "failures": 0, "truncated": 0, "rendered": 0, "challenged_urls": [],
-            "linked_sites": defaultdict(lambda: defaultdict(int)),
+            "linked_sites": defaultdict(lambda: defaultdict(int)), "limited": 0,
         }
     page_owner: dict[str, str] = {}
     ordered = sorted(latest.values(), key=lambda it: bool(it.get("document")))  # pages first
@@ -137,7 +140,7 @@ def build_report(items: list[dict[str, Any]], *, agencies: list[Any], crawl_id: 
         cls = it.get("class", "")
         hosts_of, foreign = owners(url)
         credited = hosts_of or ([it["agency"]] if it.get("agency") in seeds and not foreign else [])
-        if foreign and it.get("agency") in seeds and cls != "ignored":
+        if foreign and it.get("agency") in seeds and cls not in ("ignored", "limit"):
             host = urlsplit(url).hostname or ""
             seeds[it["agency"]]["linked_sites"][host][cls] += 1
         kind = it.get("kind")
@@ -159,6 +162,8 @@ def build_report(items: list[dict[str, Any]], *, agencies: list[Any], crawl_id: 
             if it.get("type") == "failure":
                 if cls == rc.ROBOTS_DISALLOWED:
                     seed["robots_disallowed"] += 1
+                elif cls == "limit":  # refused by a per-host cap: not fetched, not an error
+                    seed["limited"] += 1
                 elif cls != "ignored":
                     seed["failures"] += 1
                     seed["response_classes"][cls] += 1
@@ -194,7 +199,7 @@ def build_report(items: list[dict[str, Any]], *, agencies: list[Any], crawl_id: 
         for k in ("report_pages", "look_alikes"):
             seed[k] = sorted(seed[k], key=lambda e: e["url"])
         seed["attachments"] = sorted(seed["attachments"])
-        seed["stopped_by"] = stopped_by
+        seed["stopped_by"] = stopped_by or (HOST_CAP if seed["limited"] else None)
         out_seeds.append(seed)
     urls = [u for u, it in latest.items() if it.get("type") != "failure"]
     totals = {
@@ -205,7 +210,9 @@ def build_report(items: list[dict[str, Any]], *, agencies: list[Any], crawl_id: 
         "look_alikes": sum(len(s["look_alikes"]) for s in out_seeds),
         "attachments": sum(len(s["attachments"]) for s in out_seeds),
         "failures": sum(1 for it in latest.values() if it.get("type") == "failure"
-                        and it.get("class") not in (rc.ROBOTS_DISALLOWED, "ignored")),
+                        and it.get("class") not in (rc.ROBOTS_DISALLOWED, "ignored", "limit")),
+        "capped_hosts": {k.rpartition("/")[2]: int(v) for k, v in sorted(stats.items())
+                         if k.startswith("nianbao/host_cap/")},
         "robots_disallowed": sum(1 for it in latest.values()
                                  if it.get("class") == rc.ROBOTS_DISALLOWED),
         "statuses": dict(Counter(s["status"] for s in out_seeds)),

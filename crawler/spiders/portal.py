@@ -18,12 +18,14 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import scrapy
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import HtmlResponse, Request, Response, TextResponse, XmlResponse
 from twisted.python.failure import Failure
 
 from catalog.registry import Agency, load_registry, select
 from crawler import classify as rc
 from crawler import discovery as disc
+from crawler.limits import LimitReached
 from crawler.render import render_request_meta
 from crawler.scope import DEFAULT_EXCLUDE, Decision, Scope, is_attachment_url, scope_for
 
@@ -288,7 +290,9 @@ class PortalSpider(scrapy.Spider):
         nb = request.meta.get("nb", {})
         exc = failure.value
         name = type(exc).__name__
-        if name == "IgnoreRequest" or "IgnoreRequest" in name:
+        if isinstance(exc, LimitReached):
+            reason, cls = str(exc), "limit"
+        elif isinstance(exc, IgnoreRequest):  # robots.txt, scope (OutOfScope), dupes
             reason = str(exc) or "ignored"
             cls = rc.ROBOTS_DISALLOWED if "robots" in reason.lower() else "ignored"
         else:

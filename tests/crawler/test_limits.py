@@ -15,7 +15,14 @@ from scrapy.utils.test import get_crawler
 from warcio.archiveiterator import ArchiveIterator
 
 from crawler.conditional import ConditionalRequestMiddleware
-from tests.crawler.harness import env, journal, run_crawl, write_registry
+from tests.crawler.harness import (
+    archived_ok,
+    env,
+    journal,
+    run_crawl,
+    visible_truth,
+    write_registry,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -44,6 +51,52 @@ def test_page_limit_stops_and_big_documents_are_truncated_not_dropped(tmp_path, 
                 if rec.rec_headers.get_header("WARC-Truncated") == "length":
                     truncated_in_warc.add(rec.rec_headers.get_header("WARC-Target-URI"))
     assert {r["url"] for r in cut} <= truncated_in_warc
+
+
+def test_time_limit_stops_the_crawl_and_says_so(tmp_path, sandbox_small):
+    registry = write_registry(sandbox_small, tmp_path / "registry.csv")
+    data = tmp_path / "data"
+    # 0.3 s between two requests to a host: the whole universe takes far longer than 4 s
+    report = run_crawl(registry, data, sandbox_small.proxy_url, "--render", "never",
+                       "--time-limit", "4", settings={"DOWNLOAD_DELAY": 0.3})
+    assert report["stopped_by"] == "time_limit" and not report["complete"]
+    assert {s["stopped_by"] for s in report["seeds"]} == {"time_limit"}
+    assert all(s["status"] in ("partial", "not_crawled") for s in report["seeds"])
+    pages, files = visible_truth(sandbox_small)
+    got = archived_ok(data)
+    assert got and len(got & set(pages + files)) < len(pages + files)
+
+
+def test_max_bytes_stops_the_crawl_and_says_so(tmp_path, sandbox_small):
+    registry = write_registry(sandbox_small, tmp_path / "registry.csv")
+    data = tmp_path / "data"
+    report = run_crawl(registry, data, sandbox_small.proxy_url, "--render", "never",
+                       "--max-bytes", "300000")
+    assert report["stopped_by"] == "max_bytes" and not report["complete"]
+    assert all(s["status"] in ("partial", "not_crawled") for s in report["seeds"])
+    items = [json.loads(line) for line in
+             (data / "crawls" / report["crawl_id"] / "items.jsonl").read_text().splitlines()]
+    fetched = sum(it.get("bytes", 0) for it in items)
+    assert fetched >= 300000  # the limit was really reached, not guessed
+    pages, files = visible_truth(sandbox_small)
+    assert len(archived_ok(data) & set(pages + files)) < len(pages + files)
+
+
+def test_per_host_cap_leaves_the_host_and_names_the_cap(tmp_path, sandbox_small):
+    registry = write_registry(sandbox_small, tmp_path / "registry.csv")
+    data = tmp_path / "data"
+    body = _static_body(sandbox_small)
+    host = sandbox_small.universe.agencies[body].host
+    sandbox_small.reset_log()
+    report = run_crawl(registry, data, sandbox_small.proxy_url, "--render", "never",
+                       "--only", body, settings={"NIANBAO_MAX_PAGES_PER_HOST": 12})
+    log = [e for e in sandbox_small.state() if e["host"] == host]
+    assert 12 <= len(log) <= 12 + 1  # the cap, plus robots.txt
+    assert report["stopped_by"] is None  # the crawl itself ran to its end …
+    seed = next(s for s in report["seeds"] if s["agency_id"] == body)
+    assert seed["status"] == "partial" and seed["stopped_by"] == "max_pages_per_host"  # … this seed did not
+    assert seed["limited"] > 0 and seed["failures"] == 0
+    assert report["totals"]["capped_hosts"].get(host, 0) == seed["limited"]
 
 
 def test_scrapy_crawl_portal_works(tmp_path, sandbox_small):
