@@ -176,18 +176,27 @@ class ArchiveWriter:
     # -- files ------------------------------------------------------------------------------
     def _open_file(self) -> None:
         wdir = files.warcs_dir(self.data_dir)
-        while True:
-            stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
-            name = files.warc_name(stamp, self._serial, self.hostname)
-            self._serial += 1
-            if (wdir / name).exists():
-                continue
-            try:
-                fd = os.open(wdir / (name + ".open"), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-            except FileExistsError:
-                continue  # another writer took this name in the same second
-            break
+        # The file is created and flock'ed under a hidden name, then linked to its .open name:
+        # a repair (another crawl starting, `nianbao archive repair`) must never see it unlocked
+        # and empty, or it would delete it as a crash's leftover while we archive into it.
+        hidden = wdir / f".{os.getpid()}-{id(self)}.creating"
+        hidden.unlink(missing_ok=True)
+        fd = os.open(hidden, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # tells repair this file is alive
+        try:
+            while True:
+                stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
+                name = files.warc_name(stamp, self._serial, self.hostname)
+                self._serial += 1
+                if (wdir / name).exists():
+                    continue
+                try:
+                    os.link(hidden, wdir / (name + ".open"))
+                except FileExistsError:
+                    continue  # another writer took this name in the same second
+                break
+        finally:
+            hidden.unlink(missing_ok=True)
         self._fh = os.fdopen(fd, "wb")
         self._name = name
         self._open_path = wdir / (name + ".open")
