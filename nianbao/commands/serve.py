@@ -8,7 +8,6 @@ otherwise.
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -38,7 +37,7 @@ def datasette_command(
     meta_path.write_text(yaml.safe_dump(metadata, allow_unicode=True), encoding="utf-8")
     if public:
         copy = workdir / "catalog.db"
-        shutil.copy2(catalog, copy)
+        snapshot(catalog, copy)
         db_args = ["-i", str(copy)]
     else:
         db_args = [str(catalog)]
@@ -54,6 +53,22 @@ def datasette_command(
         "--setting", "suggest_facets", "off",  # costly on a national catalog
         "--setting", "facet_time_limit_ms", "400",
     ]
+
+
+def snapshot(catalog: Path, copy: Path) -> None:
+    """A consistent copy of the catalog through SQLite's backup API. Copying the file alone
+    would lose whatever still sits in its write-ahead log (``catalog.db-wal``) while the
+    indexer or another reader has it open."""
+    import sqlite3
+
+    source = sqlite3.connect(f"file:{catalog}?mode=ro", uri=True)
+    target = sqlite3.connect(copy)
+    try:
+        source.backup(target)
+        target.execute("PRAGMA journal_mode=DELETE")
+    finally:
+        target.close()
+        source.close()
 
 
 @click.command("serve")

@@ -47,15 +47,20 @@ def test_late_reports_by_days(ui):
     assert [(r["agency"], r["days_late"]) for r in rows] == [("洪泽区财政局", 3)]
 
 
-def test_no_write_sql_and_no_database_download(ui):
-    q = urllib.parse.urlencode({"sql": "delete from status"})
-    status, body = get(ui + f"/catalog.json?{q}")
-    assert status in (400, 403) or "error" in body.lower()
-    rows = json.loads(get(ui + "/catalog/status.json?_shape=array&_size=max")[1])
-    assert len(rows) > 0
-    assert get(ui + "/catalog.db")[0] in (403, 404)
+def test_status_rows_link_each_agency_to_its_history(ui):
+    html = get(ui + "/catalog/status_view?agency_id=b")[1]
+    assert 'href="/catalog/agency_history?agency_id=b"' in html
+    rows = json.loads(get(ui + "/catalog/agency_history.json?agency_id=b&_shape=array")[1])
+    assert rows and {r["year"] for r in rows} == {r["year"] for r in json.loads(
+        get(ui + "/catalog/status.json?agency_id=b&_shape=array")[1])}
 
 
-def test_robots_txt_keeps_crawlers_out(ui):
-    status, body = get(ui + "/robots.txt")
-    assert status == 200 and "Disallow: /" in body
+def test_stored_query_page_offers_a_csv_download(ui):
+    html = get(ui + "/catalog/missing_reports?year=2024&region=320800")[1]
+    assert ('class="download-csv" href="/catalog/missing_reports.csv?year=2024&amp;region=320800'
+            '&amp;_size=max&amp;_dl=1"') in html
+
+
+def test_tables_show_their_descriptions(ui):
+    html = get(ui + "/catalog/status")[1]
+    assert "Days after the deadline" in html and "逾期天数" in html

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 from collections import defaultdict
+from urllib.parse import urlencode
 
 from datasette import hookimpl
 from datasette.utils.asgi import Response
@@ -41,8 +42,18 @@ def evidence_html(evidence: list[dict], replay_base: str) -> Markup:
     return Markup("<br>".join(parts))
 
 
+# Tables whose agency_id cells link to the agency's history (a stored query): from any status
+# row a watchdog is one click from every year of that agency, and from there from its evidence.
+HISTORY_LINKED = {"status", "status_view", "reports", "expectations", "crawl_seeds"}
+
+
 @hookimpl
 def render_cell(value, column, table, database, datasette):
+    if column == "agency_id" and table in HISTORY_LINKED and isinstance(value, str) and value:
+        href = datasette.urls.query(database, "agency_history") + "?" + urlencode(
+            {"agency_id": value})
+        return Markup(f'<a class="history" href="{escape(href)}" '
+                      f'title="history 历年情况">{escape(value)}</a>')
     if column != "evidence" or not isinstance(value, str) or not value.startswith("["):
         return None
     try:
