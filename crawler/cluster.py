@@ -141,7 +141,7 @@ class PartJob:
     nodes_tried: list[str] = field(default_factory=list)
     report: str = ""
     log: str = ""
-    started: float = 0.0
+    started: float = 0.0  # when this attempt was scheduled (Unix time)
 
 
 @dataclass
@@ -155,6 +155,7 @@ class ClusterRun:
     parts: list[PartJob]
     dead_nodes: list[str] = field(default_factory=list)
     rescheduled: list[dict[str, Any]] = field(default_factory=list)
+    versions: dict[str, str] = field(default_factory=dict)  # node -> deployed version used
     started: str = ""
     finished: str = ""
 
@@ -231,7 +232,8 @@ def crawl_still_writing(data_dir: Path, crawl_id: str) -> bool:
 class _Runner:
     def __init__(self, registry: Path, agency_ids: list[str] | None, nodes: list[str],
                  data_dir: Path, *, crawl_id: str | None, settings: dict[str, Any] | None,
-                 poll: float, proxy: str | None, node_grace: float, time_limit: float,
+                 poll: float, proxy: str | None, node_grace: float, node_timeout: float,
+                 time_limit: float,
                  project: str, version: str | None, simulated_date: str | None,
                  on_event: Callable[[str, dict[str, Any]], None] | None):
         from crawler.runner import new_crawl_id
@@ -242,7 +244,8 @@ class _Runner:
         self.data_dir = Path(data_dir).resolve()
         self.registry_agencies = load_registry(self.registry)
         self.agencies = select(self.registry_agencies, agency_ids)
-        self.nodes = {u.rstrip("/"): ScrapydNode(u) for u in dict.fromkeys(nodes)}
+        self.nodes = {u.rstrip("/"): ScrapydNode(u, timeout=node_timeout)
+                      for u in dict.fromkeys(nodes)}
         self.crawl_id = crawl_id or new_crawl_id()
         self.settings = {k: _setting_value(v) for k, v in (settings or {}).items()}
         if simulated_date:
@@ -258,6 +261,7 @@ class _Runner:
         self.version = version
         self.on_event = on_event
         self.silent_since: dict[str, float] = {}
+        self.versions: dict[str, str] = {}
         self.dead: list[str] = []
         self.run = ClusterRun(crawl_id=self.crawl_id, data_dir=str(self.data_dir),
                               nodes=list(self.nodes), parts=[],
@@ -269,6 +273,21 @@ class _Runner:
             self.on_event(kind, info)
 
     # -- scheduling ------------------------------------------------------------------------
+    def node_version(self, node: str) -> str:
+        """The project version a node runs: the one asked for, else its newest deploy. Naming
+        it in every job pins parts and reschedules to one code version, and lets Scrapyd answer
+        from its spider-list cache instead of starting a process per schedule call."""
+        versions = self.nodes[node].list_versions(self.project)
+        if not versions:
+            raise ClusterError(f"Scrapyd node {node} has no version of project "
+                               f"{self.project!r}: run `nianbao deploy --node {node}` first")
+        if self.version is None:
+            return versions[-1]
+        if self.version not in versions:
+            raise ClusterError(f"Scrapyd node {node} has no version {self.version!r} of "
+                               f"{self.project!r} (it has {', '.join(versions)})")
+        return self.version
+
     def live_nodes(self) -> list[str]:
         return [u for u in self.nodes if u not in self.dead]
 
@@ -289,9 +308,9 @@ class _Runner:
             "started": datetime.now(UTC).isoformat(),
         }, indent=2, ensure_ascii=False), encoding="utf-8")
         self.nodes[node].schedule(self.project, SPIDER, job_id=part.job_id, settings=settings,
-                                  args=args, version=self.version)
+                                  args=args, version=self.versions.get(node))
         part.state = "pending"
-        part.started = time.monotonic()
+        part.started = time.time()
         self.event("scheduled", part=part.crawl_id, node=node, job=part.job_id,
                    agencies=len(part.agency_ids), attempt=part.attempts)
 
@@ -303,6 +322,8 @@ class _Runner:
                 self.event("node-dead", node=u, when="start")
         if not alive:
             raise ClusterError("no Scrapyd node answers: " + ", ".join(self.nodes))
+        for u in alive:
+            self.versions[u] = self.run.versions[u] = self.node_version(u)
         parts = [p for p in partition_agencies(self.agencies, len(alive), self.registry_agencies)
                  if p]
         for k, (node, agencies) in enumerate(zip(alive, parts, strict=False)):
@@ -350,7 +371,7 @@ class _Runner:
             except ScrapydError as exc:
                 logger.warning("cluster: could not fetch the log of %s: %s", part.job_id, exc)
         report = crawl_dir / "report.json"
-        if report.exists() and report.stat().st_mtime >= self._scheduled_wall(part):
+        if report.exists() and report.stat().st_mtime >= part.started - 1.0:
             part.state = "finished"
             part.report = str(report)
             self.event("finished", part=part.crawl_id, node=node, job=part.job_id)
@@ -358,9 +379,6 @@ class _Runner:
             part.state = "failed"
             self.event("failed", part=part.crawl_id, node=node, job=part.job_id,
                        log=part.log or log_url or "")
-
-    def _scheduled_wall(self, part: PartJob) -> float:
-        return time.time() - (time.monotonic() - part.started) - 1.0
 
     def reschedule(self, part: PartJob, dead_node: str) -> bool:
         """Move a dead node's part to the live node with the fewest active parts; False while
@@ -425,6 +443,7 @@ class _Runner:
 def run_on_nodes(registry: Path, agency_ids: list[str] | None, nodes: list[str], data_dir: Path,
                  *, crawl_id: str | None = None, settings: dict[str, Any] | None = None,
                  poll: float = 2.0, proxy: str | None = None, node_grace: float = 30.0,
+                 node_timeout: float = 30.0,
                  time_limit: float = 0, project: str = PROJECT, version: str | None = None,
                  simulated_date: str | None = None,
                  on_event: Callable[[str, dict[str, Any]], None] | None = None) -> ClusterRun:
@@ -433,8 +452,9 @@ def run_on_nodes(registry: Path, agency_ids: list[str] | None, nodes: list[str],
     ``data_dir``, which every node must reach at the same path; returns when every part has
     finished. ``settings`` are Scrapy/nianbao settings for every job (non-strings are sent as
     JSON); ``proxy`` is the HTTP proxy the crawlers use; a node silent for ``node_grace``
-    seconds is dead and its parts move to a live node. ``on_event(kind, info)`` reports
-    progress (scheduled, finished, failed, node-dead, rescheduled).
+    seconds is dead and its parts move to a live node (``node_timeout``: how long one API call
+    may take; ``version``: the deployed project version, default each node's newest).
+    ``on_event(kind, info)`` reports progress (scheduled, finished, failed, node-dead, rescheduled).
 
     Raises :class:`ClusterError` when no node answers, every node died, a part failed (its
     log is in ``crawls/<part>/crawl.log``), or ``time_limit`` seconds passed; ``KeyError`` for
@@ -442,7 +462,8 @@ def run_on_nodes(registry: Path, agency_ids: list[str] | None, nodes: list[str],
     ``crawls/<crawl_id>/cluster.json`` records the run in every case.
     """
     runner = _Runner(registry, agency_ids, nodes, data_dir, crawl_id=crawl_id, settings=settings,
-                     poll=poll, proxy=proxy, node_grace=node_grace, time_limit=time_limit,
+                     poll=poll, proxy=proxy, node_grace=node_grace, node_timeout=node_timeout,
+                     time_limit=time_limit,
                      project=project, version=version, simulated_date=simulated_date,
                      on_event=on_event)
     try:
