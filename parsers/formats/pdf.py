@@ -106,9 +106,11 @@ def _segment_table(cells: list, limits: Limits, page_no: int) -> _Block | None:
     if len(col_starts) < 2:  # a one-column box is a frame around prose, not a table
         return None
     grid, spans = positioned_grid(positioned, len(row_starts), len(col_starts), limits.max_table_cells)
-    table = trim(Table(rows=grid, spans=spans, page=page_no))
-    if table is None:
+    table = Table(rows=grid, spans=spans, page=page_no)
+    if trim(table) is None:
         return None
+    # kept untrimmed until continuations are joined (see _assemble): a continuation row whose
+    # cells are mostly blank would otherwise lose its blank columns and no longer line up
     xs_abs = sorted({b[0] for *_, b in cells})
     return _Block(top=top, bottom=bottom, x0=x0, x1=x1, table=table, col_xs=xs_abs)
 
@@ -201,13 +203,16 @@ def _assemble(pages: list[list[_Block]], widths: list[float]) -> tuple[str, list
     prev_full = False
     for b, right in merged:
         if b.table is not None:
+            table = trim(b.table)  # blank padding rows/columns go once continuations are joined
+            if table is None:
+                continue
             if para:
                 out.append(para)
                 para = ""
             caption = out[-1] if out and "\t" not in out[-1] else ""
-            b.table.caption = caption[-200:]
-            tables.append(b.table)
-            out.append(as_text(b.table))
+            table.caption = caption[-200:]
+            tables.append(table)
+            out.append(as_text(table))
             prev_full = False
             continue
         for line in b.text.split("\n"):

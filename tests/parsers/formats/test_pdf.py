@@ -124,3 +124,52 @@ def test_table_across_pages_is_one_table_without_repeated_headers():
     (table,) = doc.tables
     assert table.rows[0] == ["序号", "事项", "数量"]
     assert table.rows[1:] == [[str(i), f"事项{i}", str(i * 3)] for i in range(1, 81)]
+
+
+def _t4_across_a_page_break(space: float) -> bytes:
+    """表四 drawn as the sandbox draws it (blank cells for 0), pushed down by ``space`` points
+    so the page ends after its header rows and the value row opens the next page."""
+    import dataclasses
+    import io
+    import random
+
+    from reportlab.lib.pagesizes import A4
+    from reportlab.platypus import SimpleDocTemplate, Spacer
+
+    from sandbox.content import make_report_content
+    from sandbox.templates.layout import TableStyle, t4_grid
+    from sandbox.templates.render_pdf import _table
+
+    content = make_report_content(random.Random(3), agency_name="测试县民政局", region_name="测试县",
+                                  year=2023, template="2021")
+    t4 = {g: dict.fromkeys(("upheld", "corrected", "other", "pending", "total"), 0)
+          for g in ("review", "suit_direct", "suit_after_review")}
+    t4["suit_direct"].update(upheld=2, total=2)
+    content = dataclasses.replace(content, t4=t4)
+    margin = 68.0
+    grid = t4_grid(content, TableStyle(blank_zero=True))
+    buf = io.BytesIO()
+    SimpleDocTemplate(buf, pagesize=A4, leftMargin=margin, rightMargin=margin, topMargin=margin,
+                      bottomMargin=margin).build([Spacer(1, space), _table(grid, A4[0] - 2 * margin)])
+    return buf.getvalue()
+
+
+def test_table_continued_on_the_next_page_by_a_row_of_mostly_blank_cells():
+    """The value row of 表四 alone on the next page, 2 of its 15 cells filled: the row still
+    lines up with the header's 15 columns (blank columns are dropped only after joining)."""
+    import pypdfium2
+
+    from parsers.report import parse_document
+
+    for space in range(600, 700, 4):  # find the spacing that splits header and values
+        data = _t4_across_a_page_break(space)
+        pdf = pypdfium2.PdfDocument(data)
+        texts = [pdf[i].get_textpage().get_text_range() for i in range(len(pdf))]
+        if len(texts) == 2 and "结果" in texts[0] and "结果" not in texts[1]:
+            break
+    else:
+        pytest.fail("no spacing put the page break between 表四's header and its values")
+    result = parse_document(data, url="http://www.ceshi.test/uploadfile/2024/t4.pdf")
+    zeros = dict.fromkeys(("upheld", "corrected", "other", "pending", "total"), 0)
+    assert result["tables"]["t4"] == {"review": zeros, "suit_after_review": zeros,
+                                      "suit_direct": {**zeros, "upheld": 2, "total": 2}}
