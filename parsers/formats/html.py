@@ -440,6 +440,10 @@ def extract_html(data: bytes, *, url: str | None, content_type: str | None, limi
         root = etree.fromstring(text.encode("utf-8", "surrogatepass"), parser=parser)
         if root is None:
             raise ValueError("no document element")
+        if any(e.type_name == "ERR_RESOURCE_LIMIT" for e in parser.error_log):
+            # libxml2 stops descending at 256 levels (a broken or hostile page): say so
+            warnings.append("elements nested too deeply (libxml2 limit 256); content below "
+                            "that depth not read")
     except (etree.ParserError, etree.XMLSyntaxError, ValueError) as exc:
         doc = failed("html", where, f"unparseable HTML ({exc})")
         doc.charset = codec
