@@ -52,6 +52,7 @@ def open_zip(data: bytes, limits: Limits) -> zipfile.ZipFile:
 
 _ROOT_START = re.compile(rb"<[A-Za-z_]")
 _DTD = re.compile(rb"<!DOCTYPE|<!ENTITY", re.IGNORECASE)
+_ENTITY = re.compile(rb"<!ENTITY", re.IGNORECASE)
 
 
 def refuse_dtds(zf: zipfile.ZipFile, suffixes: tuple[str, ...] = (".xml", ".rels")) -> None:
@@ -59,19 +60,28 @@ def refuse_dtds(zf: zipfile.ZipFile, suffixes: tuple[str, ...] = (".xml", ".rels
 
     Only the prolog (up to the root element, read at most 64 KiB) is scanned: a DOCTYPE cannot
     appear after it. A part whose root element does not start within 64 KiB is refused too,
-    since only padding meant to hide a DTD pushes it that far."""
+    since only padding meant to hide a DTD pushes it that far. Parts are XML by name (``.xml``,
+    ``.rels``) or by content (they start with ``<``): relationships may point at any part name,
+    so a renamed part must not escape the scan."""
     for info in zf.infolist():
-        if not info.filename.lower().endswith(suffixes) or info.file_size == 0:
+        if info.file_size == 0 or info.is_dir():
             continue
+        named_xml = info.filename.lower().endswith(suffixes)
         try:
             with zf.open(info) as fh:
                 head = fh.read(65536)
         except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
             raise Refused(f"zip member {info.filename} is unreadable ({exc})") from exc
         text = head.decode("utf-16", "ignore").encode() if head[:2] in (b"\xff\xfe", b"\xfe\xff") else head
+        # a part is XML by its content too: relationships may point at any part name
+        stripped = text.lstrip(b"\xef\xbb\xbf \t\r\n")
+        if not named_xml and not stripped.startswith(b"<") and (stripped or len(head) < 65536):
+            continue
         root = _ROOT_START.search(text)
         prolog = text[: root.start()] if root else text
-        if _DTD.search(prolog):
+        # by name: any DTD; by content only (media such as SVG may carry a harmless public
+        # DOCTYPE): entity declarations, which every expansion attack needs
+        if (_DTD if named_xml else _ENTITY).search(prolog):
             raise Refused(f"XML part {info.filename} declares a DTD/entities (entity expansion attack?)")
         if root is None and len(head) >= 65536:
             raise Refused(f"XML part {info.filename} has no root element in its first 64 KiB")
