@@ -12,6 +12,7 @@ import datetime as dt
 import json
 from collections import defaultdict
 from pathlib import Path
+from typing import NamedTuple
 
 import sqlite_utils
 
@@ -71,8 +72,8 @@ def compute_status(
             if not chunk:
                 break
             expectations, statuses = _chunk_rows(db, chunk, rules, as_of, coverage, seed_crawls)
-            _bulk_insert(db, "expectations", expectations)
-            _bulk_insert(db, "status", statuses)
+            _bulk_insert(db, "expectations", EXPECTATION_COLUMNS, expectations)
+            _bulk_insert(db, "status", STATUS_COLUMNS, statuses)
             total += len(statuses)
         db.execute("delete from coverage_counts")
         db.execute(
@@ -85,6 +86,28 @@ def compute_status(
     return total
 
 
+class _Report(NamedTuple):
+    report_id: str
+    agency_id: str
+    year: int
+    url: str
+    attachments: str | None
+    first_seen: str
+    published: str | None
+    published_source: str | None
+    withdrawn: int
+    changed: int
+
+
+STATUS_COLUMNS = ("agency_id", "year", "as_of", "status", "days_late", "deadline", "published",
+                  "published_source", "date_basis", "first_seen", "url", "report_id", "evidence",
+                  "flags", "reason")
+EXPECTATION_COLUMNS = ("agency_id", "year", "deadline", "rule_id", "rule_source")
+_EVIDENCE_JSON = ("json_object('url', url, 'warc_file', warc_file, 'offset', offset, "
+                  "'record_id', record_id, 'captured_at', captured_at, "
+                  "'observed_at', observed_at, 'status', status)")
+
+
 def _chunk_rows(
     db: sqlite_utils.Database,
     chunk: list[dict],
@@ -92,147 +115,150 @@ def _chunk_rows(
     as_of: dt.date,
     coverage: dict[str, list[Coverage]],
     seed_crawls: dict[str, list[tuple[dt.datetime, str]]],
-) -> tuple[list[dict], list[dict]]:
-    ids = [a["agency_id"] for a in chunk]
-    marks = ",".join("?" * len(ids))
-    reports = {(r["agency_id"], r["year"]): r for r in db.query(
-        f"select * from reports where agency_id in ({marks})", ids)}
-    report_ids = [r["report_id"] for r in reports.values()]
-    failed_checks = {r["report_id"] for r in db.query(
+) -> tuple[list[tuple], list[list]]:
+    """Expectation and status rows (as tuples in ``*_COLUMNS`` order) for a batch of agencies.
+
+    Plain tuples and evidence built as JSON text by SQLite: at national scale this loop runs a
+    million times, and dicts plus ``json.dumps`` per row were most of its cost.
+    """
+    ids = json.dumps([a["agency_id"] for a in chunk], ensure_ascii=False)
+    reports = {
+        (r.agency_id, r.year): r
+        for r in map(_Report._make, db.execute(
+            f"select {', '.join(_Report._fields)} from reports "
+            "where agency_id in (select value from json_each(?))", [ids]))
+    }
+    failed_checks = {row[0] for row in db.execute(
         "select distinct report_id from report_checks where ok = 0 and report_id in "
-        "(select value from json_each(?))", [json.dumps(report_ids)])}
+        "(select value from json_each(?))", [json.dumps([r.report_id for r in reports.values()])])}
     evidence_by_report = _report_evidence(db, list(reports.values()))
-    expectations: list[dict] = []
-    statuses: list[dict] = []
+    as_of_text = as_of.isoformat()
+    expectations: list[tuple] = []
+    statuses: list[list] = []
+    missing: list[tuple[list, str, dt.date]] = []  # rows whose evidence is the absence
     for agency in chunk:
+        agency_id = agency["agency_id"]
         since = agency["since"] or DEFAULT_SINCE
+        cov = [c for c in coverage.get(agency_id, []) if c.crawled_at.date() <= as_of]
         for year in expected_years(since, as_of):
             deadline = rules.deadline_for(
                 year=year,
                 kind=agency["kind"] or "department",
                 level=agency["level"] or "county",
                 region_code=agency["region_code"] or "",
-                agency_id=agency["agency_id"],
+                agency_id=agency_id,
             )
             if deadline is None:
                 continue
-            expectations.append(
-                {
-                    "agency_id": agency["agency_id"],
-                    "year": year,
-                    "deadline": deadline.date.isoformat(),
-                    "rule_id": deadline.rule_id,
-                    "rule_source": deadline.source,
-                }
-            )
-            report = reports.get((agency["agency_id"], year))
+            due = deadline.date.isoformat()
+            expectations.append((agency_id, year, due, deadline.rule_id, deadline.source))
+            report = reports.get((agency_id, year))
             found = None
             if report is not None:
                 found = FoundReport(
-                    first_seen=_parse_time(report["first_seen"]),
-                    published=_parse_date(report["published"]),
-                    published_source=report["published_source"],
+                    first_seen=_parse_time(report.first_seen),
+                    published=_parse_date(report.published),
+                    published_source=report.published_source,
                 )
-            cov = [c for c in coverage.get(agency["agency_id"], []) if c.crawled_at.date() <= as_of]
             verdict = decide(deadline=deadline.date, as_of=as_of, report=found, coverage=cov)
             flags = list(verdict.flags)
-            evidence: list[dict] = []
+            evidence = "[]"
+            shown = None  # the report, when the archive shows it as of as_of
             if report is not None and found and found.first_seen.date() <= as_of:
-                evidence = evidence_by_report.get(report["report_id"], [])
-                if report["withdrawn"]:
+                evidence = evidence_by_report.get(report.report_id, "[]")
+                shown = report if evidence != "[]" else None
+                if report.withdrawn:
                     flags.append("withdrawn")
-                if report["changed"]:
+                if report.changed:
                     flags.append("changed")
-                if report["report_id"] in failed_checks:
+                if report.report_id in failed_checks:
                     flags.append("inconsistent")
-            elif verdict.status == "missing":
-                evidence = _absence_evidence(db, agency["agency_id"], deadline.date, as_of,
-                                             seed_crawls.get(agency["agency_id"], []))
-            statuses.append(
-                {
-                    "agency_id": agency["agency_id"],
-                    "year": year,
-                    "as_of": as_of.isoformat(),
-                    "status": verdict.status,
-                    "days_late": verdict.days_late,
-                    "deadline": deadline.date.isoformat(),
-                    "published": report["published"] if report and evidence else None,
-                    "published_source": report["published_source"] if report and evidence
-                    else None,
-                    "date_basis": verdict.date_basis,
-                    "first_seen": report["first_seen"] if report and evidence else None,
-                    "url": report["url"] if report and evidence else None,
-                    "report_id": report["report_id"] if report and evidence else None,
-                    "evidence": json.dumps(evidence, ensure_ascii=False),
-                    "flags": json.dumps(flags),
-                    "reason": verdict.reason,
-                }
-            )
+            row = [
+                agency_id, year, as_of_text, verdict.status, verdict.days_late, due,
+                shown.published if shown else None,
+                shown.published_source if shown else None,
+                verdict.date_basis,
+                shown.first_seen if shown else None,
+                shown.url if shown else None,
+                shown.report_id if shown else None,
+                evidence,
+                json.dumps(flags) if flags else "[]",
+                verdict.reason,
+            ]
+            statuses.append(row)
+            if verdict.status == "missing" and shown is None:
+                missing.append((row, agency_id, deadline.date))
+    if missing:
+        _fill_absence_evidence(db, missing, as_of, seed_crawls)
     return expectations, statuses
 
 
-def _bulk_insert(db: sqlite_utils.Database, table: str, rows: list[dict]) -> None:
+def _bulk_insert(db: sqlite_utils.Database, table: str, columns: tuple[str, ...],
+                 rows: list) -> None:
     if not rows:
         return
-    columns = list(rows[0])
     db.conn.executemany(
         f"insert into [{table}] ({', '.join(f'[{c}]' for c in columns)}) "
         f"values ({', '.join('?' for _ in columns)})",
-        ([row[c] for c in columns] for row in rows),
+        rows,
     )
 
 
 MAX_EVIDENCE = 20
 
 
-def _report_evidence(db: sqlite_utils.Database, reports: list[dict]) -> dict[str, list[dict]]:
-    """For each report, the captures of its page and attachments (earliest first), in one
-    query for the whole batch instead of one per report."""
+def _report_evidence(db: sqlite_utils.Database, reports: list[_Report]) -> dict[str, str]:
+    """For each report, the captures of its page and attachments (earliest first) as a JSON
+    array, in one query for the whole batch instead of one per report."""
     owners: dict[str, list[str]] = defaultdict(list)
     for report in reports:
-        urls = [report["url"]] + [a["url"] for a in json.loads(report["attachments"] or "[]")]
+        urls = [report.url]
+        if report.attachments and report.attachments != "[]":
+            urls += [a["url"] for a in json.loads(report.attachments)]
         for url in dict.fromkeys(urls):
-            owners[url].append(report["report_id"])
-    out: dict[str, list[dict]] = defaultdict(list)
+            owners[url].append(report.report_id)
     if not owners:
-        return out
-    for c in db.query(
-        "select url, warc_file, offset, record_id, captured_at, observed_at, status "
-        "from captures where record_type != 'request' "
+        return {}
+    found: dict[str, list[str]] = defaultdict(list)
+    for url, item in db.execute(
+        f"select url, {_EVIDENCE_JSON} from captures where record_type != 'request' "
         "and url in (select value from json_each(?)) order by observed_at",
         [json.dumps(list(owners), ensure_ascii=False)],
     ):
-        for report_id in owners.get(c["url"], ()):
-            if len(out[report_id]) < MAX_EVIDENCE:
-                out[report_id].append(dict(c))
-    return out
+        for report_id in owners.get(url, ()):
+            if len(found[report_id]) < MAX_EVIDENCE:
+                found[report_id].append(item)
+    return {report_id: "[" + ",".join(items) + "]" for report_id, items in found.items()}
 
 
-def _absence_evidence(
+def _fill_absence_evidence(
     db: sqlite_utils.Database,
-    agency_id: str,
-    deadline: dt.date,
+    missing: list[tuple[list, str, dt.date]],
     as_of: dt.date,
-    crawls: list[tuple[dt.datetime, str]],
-) -> list[dict]:
-    """The listing pages of the last complete crawl after the deadline: they show the absence."""
-    after = sorted((c for c in crawls if deadline < c[0].date() <= as_of), reverse=True)
-    for _, crawl_id in after:
-        rows = list(
-            db.query(
-                "select * from captures where crawl_id = ? and agency_id = ? and role = 'list' "
-                "and status = 200 order by observed_at limit ?",
-                [crawl_id, agency_id, MAX_LIST_EVIDENCE],
-            )
-        )
-        if rows:
-            return [
-                {"warc_file": r["warc_file"], "offset": r["offset"], "record_id": r["record_id"],
-                 "url": r["url"], "captured_at": r["captured_at"],
-                 "observed_at": r["observed_at"], "status": r["status"]}
-                for r in rows
-            ]
-    return []
+    seed_crawls: dict[str, list[tuple[dt.datetime, str]]],
+) -> None:
+    """For each ``missing`` row, the listing pages of the last complete crawl after the
+    deadline: they show the absence. One query per batch of agencies."""
+    agencies = sorted({agency_id for _, agency_id, _ in missing})
+    pages: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for crawl_id, agency_id, item in db.execute(
+        f"select crawl_id, agency_id, {_EVIDENCE_JSON} from captures "
+        "where agency_id in (select value from json_each(?)) and role = 'list' and status = 200 "
+        "order by observed_at",
+        [json.dumps(agencies, ensure_ascii=False)],
+    ):
+        listed = pages[(crawl_id, agency_id)]
+        if len(listed) < MAX_LIST_EVIDENCE:
+            listed.append(item)
+    status_index = STATUS_COLUMNS.index("evidence")
+    for row, agency_id, deadline in missing:
+        crawls = sorted((c for c in seed_crawls.get(agency_id, [])
+                         if deadline < c[0].date() <= as_of), reverse=True)
+        for _, crawl_id in crawls:
+            shown = pages.get((crawl_id, agency_id))
+            if shown:
+                row[status_index] = "[" + ",".join(shown) + "]"
+                break
 
 
 def _flag_duplicate_text(db: sqlite_utils.Database) -> None:

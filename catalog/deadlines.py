@@ -69,6 +69,14 @@ class DeadlineRules:
 
     rules: list[Rule] = field(default_factory=list)
 
+    def __post_init__(self) -> None:
+        # A national status run asks for a million deadlines that differ only in a few
+        # attributes; answers are cached on the attributes some rule actually matches on.
+        # (Rules are not meant to change after loading; a new rule set is a new object.)
+        self._cache: dict[tuple[int, str, str, str, str], Deadline | None] = {}
+        self._by_region = any("region" in r.match for r in self.rules)
+        self._by_agency = any("agency" in r.match for r in self.rules)
+
     @classmethod
     def load(cls, *extra_files: str | Path | None) -> DeadlineRules:
         """The national defaults, then each extra (local) rules file in order."""
@@ -82,6 +90,16 @@ class DeadlineRules:
         self, *, year: int, kind: str, level: str, region_code: str = "", agency_id: str = ""
     ) -> Deadline | None:
         """The deadline of the report for ``year``, or None when no rule covers that year."""
+        key = (year, kind, level, region_code if self._by_region else "",
+               agency_id if self._by_agency else "")
+        if key not in self._cache:
+            self._cache[key] = self._find(year=year, kind=kind, level=level,
+                                          region_code=region_code, agency_id=agency_id)
+        return self._cache[key]
+
+    def _find(
+        self, *, year: int, kind: str, level: str, region_code: str, agency_id: str
+    ) -> Deadline | None:
         best: Rule | None = None
         for rule in self.rules:
             if rule.applies(

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import sqlite_utils
@@ -22,7 +23,31 @@ def ensure_status(db: sqlite_utils.Database, as_of: dt.date, rules_file: Path | 
         compute_status(db, as_of=as_of, rules_file=rules_file)
 
 
-def status_rows(
+STATUS_FIELDS = (
+    # (key in the contract, SQL expression over status s / agencies a)
+    ("agency_id", "s.agency_id"),
+    ("agency_name", "a.name"),
+    ("region_code", "a.region_code"),
+    ("level", "a.level"),
+    ("kind", "a.kind"),
+    ("year", "s.year"),
+    ("status", "s.status"),
+    ("days_late", "s.days_late"),
+    ("deadline", "s.deadline"),
+    ("published", "s.published"),
+    ("published_source", "s.published_source"),
+    ("date_basis", "s.date_basis"),
+    ("first_seen", "s.first_seen"),
+    ("url", "s.url"),
+    # evidence is stored as JSON text; json()/-> hand it on as JSON, not as a quoted string
+    ("evidence", "json(coalesce(s.evidence, '[]')) -> '$[0]'"),
+    ("evidence_all", "json(coalesce(s.evidence, '[]'))"),
+    ("flags", "json(coalesce(s.flags, '[]'))"),
+    ("reason", "s.reason"),
+)
+
+
+def status_json(
     db: sqlite_utils.Database,
     *,
     as_of: dt.date,
@@ -31,9 +56,13 @@ def status_rows(
     agency: str | None = None,
     status: str | None = None,
     rules_file: Path | None = None,
-) -> list[dict]:
-    """Status objects, filtered; ``region`` is a division-code prefix (``3208`` = a city and
-    everything under it)."""
+) -> Iterator[str]:
+    """Status objects as JSON text, one per expected (agency, year), in region order.
+
+    SQLite builds each object itself (``json_object``), so a national answer (a million rows)
+    streams out at the speed of the database instead of through a million Python dicts.
+    ``region`` is a division-code prefix (``3208`` = a city and everything under it).
+    """
     ensure_status(db, as_of, rules_file)
     where: list[str] = ["1 = 1"]
     params: list[object] = []
@@ -51,37 +80,35 @@ def status_rows(
     if status:
         where.append("s.status = ?")
         params.append(status)
+    fields = ", ".join(f"'{key}', {expr}" for key, expr in STATUS_FIELDS)
     sql = (
-        "select s.*, a.name as agency_name, a.region_code, a.level, a.kind "
+        f"select json_object({fields}) "
         "from agencies a join status s on s.agency_id = a.agency_id "
         f"where {' and '.join(where)} order by a.region_code, s.agency_id, s.year"
     )
-    out = []
-    for row in db.query(sql, params):
-        evidence = json.loads(row["evidence"] or "[]")
-        out.append(
-            {
-                "agency_id": row["agency_id"],
-                "agency_name": row["agency_name"],
-                "region_code": row["region_code"],
-                "level": row["level"],
-                "kind": row["kind"],
-                "year": row["year"],
-                "status": row["status"],
-                "days_late": row["days_late"],
-                "deadline": row["deadline"],
-                "published": row["published"],
-                "published_source": row["published_source"],
-                "date_basis": row["date_basis"],
-                "first_seen": row["first_seen"],
-                "url": row["url"],
-                "evidence": evidence[0] if evidence else None,
-                "evidence_all": evidence,
-                "flags": json.loads(row["flags"] or "[]"),
-                "reason": row["reason"],
-            }
-        )
-    return out
+    cursor = db.execute(sql, params)
+    while True:
+        batch = cursor.fetchmany(5000)
+        if not batch:
+            return
+        for (text,) in batch:
+            yield text
+
+
+def status_rows(
+    db: sqlite_utils.Database,
+    *,
+    as_of: dt.date,
+    year: int | None = None,
+    region: str | None = None,
+    agency: str | None = None,
+    status: str | None = None,
+    rules_file: Path | None = None,
+) -> list[dict]:
+    """The same objects as :func:`status_json`, as dicts (the table and CSV outputs use them)."""
+    return [json.loads(text) for text in status_json(
+        db, as_of=as_of, year=year, region=region, agency=agency, status=status,
+        rules_file=rules_file)]
 
 
 def report_detail(db: sqlite_utils.Database, agency_id: str, year: int) -> dict | None:

@@ -7,6 +7,7 @@ import datetime as dt
 import json
 import sys
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from pathlib import Path
 
 import click
@@ -90,16 +91,18 @@ def _status_options(f):
 def status(data_dir, as_of, year, region, agency, status_, rules_file, fmt) -> None:
     """Status of every expected report: on time, late, missing, unverified or not due."""
     from catalog.db import catalog_path, open_catalog
-    from catalog.queries import status_rows
+    from catalog.queries import status_json, status_rows
 
     data = resolve_data_dir(data_dir)
     if not catalog_path(data).exists():
         raise click.ClickException(f"{catalog_path(data)}: no catalog yet; run `nianbao index`")
-    rows = status_rows(open_catalog(data), as_of=_as_of(as_of), year=year, region=region,
-                       agency=agency, status=status_, rules_file=rules_file)
+    query = dict(as_of=_as_of(as_of), year=year, region=region, agency=agency, status=status_,
+                 rules_file=rules_file)
     if fmt == "json":
-        write_json_array(rows)
-    elif fmt == "csv":
+        write_json_array(status_json(open_catalog(data), **query))
+        return
+    rows = status_rows(open_catalog(data), **query)
+    if fmt == "csv":
         fields = ["agency_id", "agency_name", "region_code", "year", "status", "days_late",
                   "deadline", "published", "published_source", "first_seen", "url",
                   "evidence_warc", "evidence_offset", "evidence_record_id", "flags", "reason"]
@@ -115,15 +118,17 @@ def status(data_dir, as_of, year, region, agency, status_, rules_file, fmt) -> N
         print_status_table(rows)
 
 
-def write_json_array(rows: list[dict]) -> None:
-    """A JSON array, one object per line: as readable as indented JSON for line tools, and
-    written by json's C encoder (indentation forces the pure-Python one, 20× slower)."""
+def write_json_array(objects: Iterable[str]) -> None:
+    """A JSON array of already-encoded objects, one per line: as readable as indented JSON for
+    line tools, and streamed (a national answer is never held whole in memory)."""
     out = sys.stdout
-    out.write("[\n")
-    for i, row in enumerate(rows):
-        out.write(json.dumps(row, ensure_ascii=False))
-        out.write(",\n" if i < len(rows) - 1 else "\n")
-    out.write("]\n")
+    out.write("[")
+    first = True
+    for text in objects:
+        out.write("\n" if first else ",\n")
+        out.write(text)
+        first = False
+    out.write("\n]\n")
 
 
 def print_status_table(rows: list[dict]) -> None:
