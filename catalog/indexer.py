@@ -173,6 +173,10 @@ def _iter_capture_rows(path: Path) -> Iterator[dict]:
                 "truncated": rec.header("WARC-Truncated"),
                 "crawl_id": crawl_of_warcinfo.get(rec.header("WARC-Warcinfo-ID") or ""),
             }
+            if rec.rec_type == "revisit" and not rec.header("WARC-Payload-Digest"):
+                # a 304 (server-not-modified) capture has no payload digest of its own: it
+                # stands for the capture it refers to (resolved in _index_warc)
+                pending[rec.record_id]["refers_to"] = rec.header("WARC-Refers-To")
         elif rec.rec_type == "metadata":
             refers = rec.header("WARC-Concurrent-To") or rec.header("WARC-Refers-To") or ""
             meta_by_target[refers] = parse_metadata_block(rec)
@@ -210,6 +214,13 @@ def _int(value: object) -> int | None:
 
 def _index_warc(db: sqlite_utils.Database, path: Path) -> int:
     rows = list(_iter_capture_rows(path))
+    by_id = {r["record_id"]: r for r in rows}
+    for row in rows:
+        refers = row.pop("refers_to", None)
+        if refers:  # files are indexed oldest first: the original is here or indexed already
+            original = by_id.get(refers) or _get(db, "captures", refers)
+            if original:
+                row["digest"] = original["digest"]
     with db.conn:
         db.table("captures").upsert_all(rows, pk="record_id")
     return len(rows)
