@@ -71,6 +71,7 @@ class PortalSpider(scrapy.Spider):
         self.render_mode = render or ""
         self.time_limit = float(time_limit) if time_limit not in (None, "") else 0.0
         self.scopes: dict[str, Scope] = {}
+        self._followed: set[str] = set()  # GET URLs this spider already requested
 
     # -- setup -------------------------------------------------------------------------------
     def _setup(self) -> None:
@@ -152,6 +153,14 @@ class PortalSpider(scrapy.Spider):
         if not decision.allowed:
             self.crawler.stats.inc_value(f"nianbao/out_of_scope/{parent['agency']}/{decision.reason}")
             return None
+        if role != "endpoint":  # endpoint batches share a URL and differ by their body
+            if url in self._followed:
+                # Scrapy's dupefilter would drop it too, but only after building the request
+                # and running it through every middleware: most links of a portal's pages are
+                # its navigation, repeated on every page, so this is most of them.
+                self.crawler.stats.inc_value("nianbao/links_seen_before")
+                return None
+            self._followed.add(url)
         nb = {"agency": parent["agency"], "depth": depth, "hops": hops, "role": role,
               "via": response.url, "seed": parent["seed"], "text": text[:200],
               "in_column": parent.get("in_column", False) if in_column is None else in_column,
