@@ -262,18 +262,22 @@ def _fill_absence_evidence(
 
 
 def _flag_duplicate_text(db: sqlite_utils.Database) -> None:
-    """Flag a report whose text is (nearly) the agency's previous year's with the year changed."""
-    texts: dict[tuple[str, int], str] = {}
-    for row in db.query(
-        "select r.agency_id, r.year, d.text from reports r join documents d on d.digest = r.digest"
-    ):
-        texts[(row["agency_id"], row["year"])] = _normalise_for_compare(row["text"] or "",
-                                                                        row["year"])
+    """Flag a report whose text is (nearly) the agency's previous year's with the year changed.
+
+    Streams reports in (agency, year) order and keeps only the previous one in memory: a
+    national catalog's texts do not fit in memory at once.
+    """
     updates = []
-    for (agency_id, year), text in texts.items():
-        previous = texts.get((agency_id, year - 1))
-        if previous and text and _similar(text, previous):
+    previous: tuple[str, int, str] | None = None
+    for agency_id, year, raw in db.execute(
+        "select r.agency_id, r.year, d.text from reports r join documents d on d.digest = r.digest "
+        "order by r.agency_id, r.year"
+    ):
+        text = _normalise_for_compare(raw or "", year)
+        if (previous is not None and previous[0] == agency_id and previous[1] == year - 1
+                and text and previous[2] and _similar(text, previous[2])):
             updates.append((agency_id, year))
+        previous = (agency_id, year, text)
     for agency_id, year in updates:
         row = db.execute(
             "select flags from status where agency_id = ? and year = ?", [agency_id, year]

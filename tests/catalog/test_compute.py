@@ -60,3 +60,32 @@ def test_status_table_prints_every_agency(data_dir):
     result = CliRunner().invoke(main, ["status", "--data", str(data_dir), "--as-of", "2026-02-15"])
     assert result.exit_code == 0, result.output
     assert "洪泽区财政局" in result.output and "late +3d" in result.output
+
+
+def test_a_report_copied_from_last_year_is_flagged_duplicate_text(data_dir):
+    from tests.catalog.sample import capture, report
+
+    db = open_catalog(data_dir)
+    body = ("洪泽区民政局{y}年政府信息公开工作年度报告。本年度主动公开政府信息{n}条，"
+            "受理依申请公开{m}件，全部按期答复。") * 20
+    db["captures"].insert_all([
+        capture("r7", "http://www.hz.gov.test/a/2025.html", "2026-01-20T08:00:00Z"),
+        capture("r8", "http://www.hz.gov.test/b/2025.html", "2026-01-21T08:00:00Z"),
+    ])
+    db["reports"].insert_all([
+        report("a", "洪泽区民政局", 2025, "http://www.hz.gov.test/a/2025.html", "r7",
+               "2026-01-20T08:00:00Z", "2026-01-19", "meta_pubdate"),
+        report("b", "洪泽区财政局", 2025, "http://www.hz.gov.test/b/2025.html", "r8",
+               "2026-01-21T08:00:00Z", "2026-01-19", "meta_pubdate"),
+    ])
+    db["documents"].insert_all([
+        {"digest": "sha1:r1", "text": body.format(y=2024, n=120, m=8)},
+        {"digest": "sha1:r7", "text": body.format(y=2025, n=131, m=5)},  # numbers changed only
+        {"digest": "sha1:r2", "text": body.format(y=2024, n=50, m=2)},
+        {"digest": "sha1:r8", "text": "洪泽区财政局2025年度报告：本年度重新编写，" * 30},
+    ])
+    compute_status(db, as_of=AS_OF)
+    flags = {(r["agency_id"], r["year"]): r["flags"] for r in status_rows(db, as_of=AS_OF)}
+    assert "duplicate_text" in flags[("a", 2025)]
+    assert "duplicate_text" not in flags[("a", 2024)]  # nothing before it to copy
+    assert "duplicate_text" not in flags[("b", 2025)]  # rewritten
