@@ -16,7 +16,7 @@ APT_PACKAGES ?= chromium libreoffice-writer-nogui libreoffice-calc-nogui poppler
 # Set NIANBAO_NO_APT=1 to skip apt-get (then install those packages yourself).
 NIANBAO_NO_APT ?=
 
-.PHONY: install system-deps test demo bench lint clean reliability soak
+.PHONY: acceptance install system-deps test demo bench lint clean reliability soak
 
 install: $(STAMP)
 
@@ -55,6 +55,10 @@ soak: $(STAMP)
 	rm -rf tests/artifacts/reliability
 	NIANBAO_KILLS=$(SOAK_KILLS) NIANBAO_FAULT_SEEDS=$(SOAK_FAULT_SEEDS) $(BIN)/python -m pytest tests/reliability -q
 	$(BIN)/python -m tests.reliability.write_report
+
+# issue 6's acceptance on the medium sandbox world (168 agencies, faults "some"; ~15 min)
+acceptance: $(STAMP)
+	NIANBAO_E2E_SIZE=medium $(BIN)/python -m pytest tests/e2e -v --timeout 3600
 
 demo: $(STAMP)
 	$(BIN)/nianbao demo

@@ -73,6 +73,37 @@ def observable_status(
     return "unverified", None
 
 
+def observable_flags(
+    row: dict[str, Any], crawl_dates: Iterable[dt.date], as_of: dt.date
+) -> set[str]:
+    """The flags (``withdrawn``, ``changed``, ``backdated``) these crawls can prove.
+
+    ``withdrawn``: a crawl saw the report and a later one found it gone; ``changed``: crawls saw
+    it before and after its edit; ``backdated``: a crawl after the claimed date saw nothing.
+    """
+    if row.get("reachable") is False:
+        return set()
+    crawls = sorted(d for d in crawl_dates if d <= as_of)
+    appeared = _date(row.get("appeared_date"))
+    withdrawn = _date(row.get("withdrawn_date"))
+    edited = _date(row.get("edited_date"))
+    if appeared is None:
+        return set()
+    seen = [d for d in crawls if appeared <= d and (withdrawn is None or d < withdrawn)]
+    if not seen:
+        return set()
+    flags = set()
+    if withdrawn is not None and crawls[-1] >= withdrawn:
+        flags.add("withdrawn")
+    if edited is not None and seen[0] < edited <= seen[-1]:
+        flags.add("changed")
+    claimed = _claimed(row)
+    if (row.get("outcome") == "backdated" and claimed is not None
+            and any(claimed < d < seen[0] for d in crawls)):
+        flags.add("backdated")
+    return flags
+
+
 def score(
     ours: list[dict[str, Any]],
     truth: list[dict[str, Any]],
@@ -85,6 +116,8 @@ def score(
     provable = real = compared = 0
     late_days_ok = late_total = 0
     mismatches: list[dict[str, Any]] = []
+    flags_expected = flags_found = 0
+    flag_misses: list[dict[str, Any]] = []
     for row in ours:
         t = by_key.get((row["agency_id"], row["year"]))
         if t is None:
@@ -101,6 +134,12 @@ def score(
                                "ours": row["status"], "provable": expected,
                                "outcome": t["outcome"], "date_evidence": t["date_evidence"]})
         real += row["status"] == t["expected_status"]
+        wanted = observable_flags(t, crawl_dates, as_of)
+        flags_expected += len(wanted)
+        flags_found += len(wanted & set(row.get("flags") or []))
+        if wanted - set(row.get("flags") or []):
+            flag_misses.append({"agency_id": row["agency_id"], "year": row["year"],
+                                "wanted": sorted(wanted), "ours": row.get("flags")})
     return {
         "compared": compared,
         "agree_provable": provable,
@@ -108,4 +147,7 @@ def score(
         "late_days_within_1": late_days_ok,
         "late_compared": late_total,
         "mismatches": mismatches,
+        "flags_expected": flags_expected,
+        "flags_found": flags_found,
+        "flag_misses": flag_misses,
     }

@@ -49,3 +49,20 @@ def test_unreachable_and_not_due():
     assert observable_status(row(expected_status="unverified", reachable=False),
                              [D(2024, 6, 1)], D(2024, 6, 30)) == ("unverified", None)
     assert observable_status(row(appeared_date=None), [], D(2024, 1, 20)) == ("not_due", None)
+
+
+def test_flags_need_crawls_on_both_sides_of_the_event():
+    from sandbox.observable import observable_flags
+
+    crawls = [D(2024, 2, 1), D(2024, 4, 1), D(2024, 6, 1)]
+    gone = row(withdrawn_date="2024-05-01")
+    assert observable_flags(gone, crawls, D(2024, 6, 30)) == {"withdrawn"}
+    assert observable_flags(gone, crawls[:2], D(2024, 6, 30)) == set()  # nobody looked since
+    edited = row(edited_date="2024-03-01")
+    assert observable_flags(edited, crawls, D(2024, 6, 30)) == {"changed"}
+    assert observable_flags(edited, crawls[1:], D(2024, 6, 30)) == set()  # never saw the old one
+    back = row(outcome="backdated", appeared_date="2024-03-05", published_date="2024-01-10")
+    assert observable_flags(back, crawls, D(2024, 6, 30)) == {"backdated"}
+    assert observable_flags(back, crawls[1:], D(2024, 6, 30)) == set()
+    assert observable_flags(row(reachable=False, withdrawn_date="2024-05-01"), crawls,
+                            D(2024, 6, 30)) == set()
