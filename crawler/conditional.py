@@ -65,6 +65,13 @@ class ConditionalRequestMiddleware:
                                           s.get("NIANBAO_CRAWL_ID", ""))
 
     def process_request(self, request: Request, spider: Any = None) -> None:
+        asked_for = request.meta.get("nb_conditional")
+        if asked_for is not None and asked_for != request.url:
+            # a redirect copied the request, headers and all: the validators were another
+            # URL's, and the new URL's server would compare them with its own
+            for name in (b"If-None-Match", b"If-Modified-Since"):
+                request.headers.pop(name, None)
+            del request.meta["nb_conditional"]
         nb = request.meta.get("nb")
         if not nb or nb.get("role") != "attachment" or request.method != "GET":
             return None
@@ -76,5 +83,7 @@ class ConditionalRequestMiddleware:
             request.headers[b"If-None-Match"] = etag
         if last_modified and b"If-Modified-Since" not in request.headers:
             request.headers[b"If-Modified-Since"] = last_modified
-        self.crawler.stats.inc_value("nianbao/conditional_requests")
+        if request.meta.get("nb_conditional") != request.url:
+            request.meta["nb_conditional"] = request.url
+            self.crawler.stats.inc_value("nianbao/conditional_requests")
         return None
