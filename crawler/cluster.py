@@ -262,6 +262,7 @@ class _Runner:
         self.on_event = on_event
         self.silent_since: dict[str, float] = {}
         self.versions: dict[str, str] = {}
+        self.lost: set[str] = set()  # parts whose node forgot their job
         self.dead: list[str] = []
         self.run = ClusterRun(crawl_id=self.crawl_id, data_dir=str(self.data_dir),
                               nodes=list(self.nodes), parts=[],
@@ -355,8 +356,12 @@ class _Runner:
                 part.state = state
             elif state == "finished":
                 self.finish(part, node, job)
+            elif self.report_of(part):
+                self.finish(part, node, {})
             else:
-                part.state = "failed"
+                # the node forgot the job (Scrapyd restarted: its job list lives in memory) and
+                # the part left no report: run it again, resuming like after a node death
+                self.lost.add(part.crawl_id)
                 self.event("job-lost", part=part.crawl_id, node=node, job=part.job_id)
 
     def finish(self, part: PartJob, node: str, job: dict[str, Any]) -> None:
@@ -370,8 +375,8 @@ class _Runner:
                 part.log = str(crawl_dir / "crawl.log")
             except ScrapydError as exc:
                 logger.warning("cluster: could not fetch the log of %s: %s", part.job_id, exc)
-        report = crawl_dir / "report.json"
-        if report.exists() and report.stat().st_mtime >= part.started - 1.0:
+        report = self.report_of(part)
+        if report is not None:
             part.state = "finished"
             part.report = str(report)
             self.event("finished", part=part.crawl_id, node=node, job=part.job_id)
@@ -379,6 +384,13 @@ class _Runner:
             part.state = "failed"
             self.event("failed", part=part.crawl_id, node=node, job=part.job_id,
                        log=part.log or log_url or "")
+
+    def report_of(self, part: PartJob) -> Path | None:
+        """The part's crawl report, if this attempt wrote it."""
+        report = self.data_dir / "crawls" / part.crawl_id / "report.json"
+        if report.exists() and report.stat().st_mtime >= part.started - 1.0:
+            return report
+        return None
 
     def reschedule(self, part: PartJob, dead_node: str) -> bool:
         """Move a dead node's part to the live node with the fewest active parts; False while
@@ -412,8 +424,9 @@ class _Runner:
                 if mine:
                     self.poll_node(node, mine)
             for part in self.active():
-                if part.node in self.dead:
-                    self.reschedule(part, part.node)
+                if part.node in self.dead or part.crawl_id in self.lost:
+                    if self.reschedule(part, part.node):
+                        self.lost.discard(part.crawl_id)
             if not self.active():
                 break
             if deadline is not None and time.monotonic() > deadline:
