@@ -485,6 +485,8 @@ def run_on_nodes(registry: Path, agency_ids: list[str] | None, nodes: list[str],
     except ClusterError as exc:
         exc.run = runner.run
         raise
+    except ScrapydError as exc:  # a node refused a call (bad project, bad argument…)
+        raise ClusterError(f"cluster crawl {runner.crawl_id}: {exc}", runner.run) from exc
     finally:
         runner.write_summary()
     failed = [p for p in runner.run.parts if p.state != "finished"]
