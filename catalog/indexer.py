@@ -77,6 +77,12 @@ def index_data_dir(data_dir: Path, *, reparse: bool = False, jobs: int | None = 
     data_dir = Path(data_dir)
     db = open_catalog(data_dir)
     stats = IndexStats()
+    # Reports and status are derived from captures, documents and crawls, which commit pass by
+    # pass. An index killed between those commits and the rebuild below would leave them stale
+    # on every later run (which then sees nothing new), so the rebuild is owed until it is done.
+    marker = _owed_marker(data_dir)
+    owed = marker.exists()
+    marker.touch()
     from catalog.crawls import load_crawl_reports
 
     stats.crawls = load_crawl_reports(db, data_dir)
@@ -106,13 +112,20 @@ def index_data_dir(data_dir: Path, *, reparse: bool = False, jobs: int | None = 
     stats.captures = db.table("captures").count
     stats.documents_parsed = _parse_documents(db, data_dir, reparse=reparse, errors=stats.errors,
                                               jobs=jobs)
-    if stats.warc_files or stats.documents_parsed or reparse or stats.crawls:
+    if owed or stats.warc_files or stats.documents_parsed or reparse or stats.crawls:
         stats.reports = build_reports(db)
         db.execute("delete from status")  # stale now: recomputed on the next status query
         db.conn.commit()
     else:
         stats.reports = db.table("reports").count
+    marker.unlink(missing_ok=True)
     return stats
+
+
+def _owed_marker(data_dir: Path) -> Path:
+    """A file next to the catalog that exists while an index run owes the rebuild of reports
+    and status (a file, not a row: it must survive whatever state the catalog was killed in)."""
+    return Path(data_dir) / "catalog.db.rebuild-owed"
 
 
 def _get(db: sqlite_utils.Database, table: str, pk: str) -> dict | None:
