@@ -145,6 +145,11 @@ class PortalSpider(scrapy.Spider):
         if role == "nav" and disc.url_shape(url) == disc.url_shape(response.url):
             chain = parent.get("chain", 0) + 1
         decision = scope.check(url, depth=depth, hops=hops, attachment=attachment)
+        # pagination adds no depth, so a list whose every page links a "next" one (an endless
+        # or generated pager) is bounded by counting pages along the chain
+        list_page = parent.get("list_page", 0) + 1 if role == "list" else 0
+        if decision.allowed and list_page > self.max_list_pages:
+            decision = Decision(False, "trap")
         if decision.allowed and role == "nav":
             if chain > self.max_chain:
                 decision = Decision(False, "trap")
@@ -164,7 +169,8 @@ class PortalSpider(scrapy.Spider):
         nb = {"agency": parent["agency"], "depth": depth, "hops": hops, "role": role,
               "via": response.url, "seed": parent["seed"], "text": text[:200],
               "in_column": parent.get("in_column", False) if in_column is None else in_column,
-              "list": list_key or (parent.get("list") if same_depth else url), "chain": chain}
+              "list": list_key or (parent.get("list") if same_depth else url), "chain": chain,
+              "list_page": list_page}
         nb.update(extra)
         return self._request(url, nb)
 
