@@ -13,7 +13,15 @@ import re
 from datetime import date, timedelta
 from http.server import BaseHTTPRequestHandler
 
-from tests.reliability.hostile import LOOPBACK_ALLOWED, HostileServer, crawl, html, items, registry, robots
+from tests.reliability.hostile import (
+    LOOPBACK_ALLOWED,
+    HostileServer,
+    crawl,
+    html,
+    items,
+    registry,
+    robots,
+)
 
 MAX_DOC = 2 * 1024 * 1024  # NIANBAO_MAX_DOCUMENT_BYTES for this crawl
 MAX_LIST_PAGES = 15
