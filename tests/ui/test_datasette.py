@@ -64,3 +64,16 @@ def test_stored_query_page_offers_a_csv_download(ui):
 def test_tables_show_their_descriptions(ui):
     html = get(ui + "/catalog/status")[1]
     assert "Days after the deadline" in html and "逾期天数" in html
+
+
+def test_region_field_means_a_division_and_everything_in_it(ui):
+    def agencies(region: str) -> set[str]:
+        q = urllib.parse.urlencode({"year": "2024", "region": region})
+        return {r["agency"] for r in json.loads(
+            get(ui + f"/catalog/missing_reports.json?{q}&_shape=array")[1])}
+
+    everything = {"洪泽区教育局", "洪泽区人民政府"}
+    assert agencies("320000") == agencies("3208") == agencies("320813") == everything
+    assert agencies("") == everything
+    assert agencies("320810") == set()  # another county of the city, not a prefix of 320813
+    assert agencies("330000") == set()

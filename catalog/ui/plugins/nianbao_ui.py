@@ -86,9 +86,10 @@ async def coverage(request, datasette):
         f"""
         select substr(region_code, 1, {width}) as prefix, year, status, sum(n) as n
         from coverage_counts
-        where region_code like :parent || '%' and (:level = '' or level = :level)
+        where region_code >= :parent and region_code < :parent || 'a'
+          and (:level = '' or level = :level)
         group by prefix, year, status
-        """,
+        """,  # a range on the primary key, not LIKE (which cannot use it): codes are digits
         {"parent": parent, "level": level},
     )
     cells: dict[tuple[str, int], dict[str, int]] = defaultdict(dict)
