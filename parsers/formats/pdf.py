@@ -1,5 +1,5 @@
-"""PDF: text in reading order and tables from ruling lines (PDFium parsing, pdfplumber
-geometry, pypdf as text-only fallback).
+"""PDF: text in reading order and tables from ruling lines, or from word positions when a table
+has none (PDFium parsing, pdfplumber geometry, pypdf as text-only fallback).
 
 Why ruling lines: they are the only evidence that separates digits of adjacent cells when the
 text layer runs them together. Characters and line segments come from PDFium
@@ -148,6 +148,17 @@ def _page_blocks(page: PageData, limits: Limits, page_no: int, warnings: list[st
         return not any(x0 <= cx <= x1 and t <= cy <= b for x0, t, x1, b in boxes)
 
     rest = [c for c in page.chars if outside(c)] if boxes else page.chars
+    if sum(1 for c in rest if c["text"].isdigit()) >= 6:
+        # tables drawn without ruling lines: columns and rows from the words' positions
+        from parsers.formats.aligned import aligned_tables
+
+        for found_table in aligned_tables(rest, page_no, page.width):
+            tables.append(_Block(top=found_table.top, bottom=found_table.bottom,
+                                 x0=found_table.x0, x1=found_table.x1, table=found_table.table,
+                                 col_xs=found_table.col_xs))
+            boxes.append((found_table.x0 - 1, found_table.top - 1, found_table.x1 + 1,
+                          found_table.bottom + 1))
+        rest = [c for c in rest if outside(c)]
     if rest:
         textmap = chars_to_textmap(rest, layout_bbox=page.bbox, layout_width=page.width,
                                    layout_height=page.height)

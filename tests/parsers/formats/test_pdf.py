@@ -173,3 +173,62 @@ def test_table_continued_on_the_next_page_by_a_row_of_mostly_blank_cells():
     zeros = dict.fromkeys(("upheld", "corrected", "other", "pending", "total"), 0)
     assert result["tables"]["t4"] == {"review": zeros, "suit_after_review": zeros,
                                       "suit_direct": {**zeros, "upheld": 2, "total": 2}}
+
+
+def _report_pdf_with_rules(rules: str, blank_zero: bool = False):
+    """A sandbox report whose tables are drawn with ``rules`` borders (grid, three_line, none)."""
+    import dataclasses
+    import io
+    import random
+
+    from reportlab.lib.pagesizes import A4
+    from reportlab.platypus import SimpleDocTemplate
+
+    from sandbox.content import make_report_content
+    from sandbox.templates.layout import TableStyle, t3_grid, t4_grid
+    from sandbox.templates.render_pdf import _table
+
+    content = make_report_content(random.Random(11), agency_name="测试县民政局", region_name="测试县",
+                                  year=2022, template="2021")
+    t4 = {g: dict.fromkeys(("upheld", "corrected", "other", "pending", "total"), 0)
+          for g in ("review", "suit_direct", "suit_after_review")}
+    t4["review"].update(upheld=1, corrected=2, total=3)
+    t4["suit_after_review"].update(pending=1, total=1)
+    content = dataclasses.replace(content, t4=t4)
+    style = TableStyle(blank_zero=blank_zero)
+    margin = 68.0
+    width = A4[0] - 2 * margin
+    buf = io.BytesIO()
+    SimpleDocTemplate(buf, pagesize=A4, leftMargin=margin, rightMargin=margin, topMargin=margin,
+                      bottomMargin=margin).build(
+        [_table(t3_grid(content, style), width, rules), _table(t4_grid(content, style), width, rules)])
+    return content, buf.getvalue()
+
+
+@pytest.mark.parametrize("rules", ["three_line", "none"])
+def test_tables_without_cell_borders_are_read_from_word_positions(rules):
+    """No vertical rules: columns come from where the header words stand, each number goes
+    under its header, wrapped labels and the group labels beside them stay with their row."""
+    from parsers.report import parse_document
+
+    content, data = _report_pdf_with_rules(rules)
+    doc = extract(data, filename="report.pdf")
+    assert len(doc.tables) == 2, doc.text[:500]
+    assert all(len({len(r) for r in t.rows}) == 1 for t in doc.tables), "rectangular grids"
+    result = parse_document(data, url="http://www.ceshi.test/uploadfile/2023/report.pdf")
+    assert result["tables"]["t3"] == {k: dict(v) for k, v in content.t3.items()}
+    assert result["tables"]["t4"] == {k: dict(v) for k, v in content.t4.items()}
+    assert not [w for w in result["warnings"] if w.startswith(("表三", "表四"))], result["warnings"]
+
+
+def test_borderless_table_with_blank_zeros_is_left_to_the_text_reader_not_guessed():
+    """Blank cells with no borders: a label without numbers may be a row of zeros or part of
+    a wrapped label; positions cannot tell, so such rows are null with a warning, never 0."""
+    from parsers.report import parse_document
+
+    content, data = _report_pdf_with_rules("none", blank_zero=True)
+    t3 = parse_document(data, url="http://www.ceshi.test/r.pdf")["tables"]["t3"] or {}
+    for row, cells in content.t3.items():
+        got = t3.get(row) or {}
+        for column, value in cells.items():
+            assert got.get(column) in (value, None), (row, column, got.get(column), value)
