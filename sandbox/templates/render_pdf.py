@@ -2,8 +2,8 @@
 
 The text PDF embeds a subset of WenQuanYi Zen Hei (Debian's fonts-wqy-zenhei) so the text layer
 carries real Unicode CJK text, falls back to reportlab's built-in ``STSong-Light`` CID font
-when that file is missing, draws tables with ruling lines and merged cells (reportlab
-platypus), stacks the long 三、本年度办理结果 label vertically as exports do, and numbers pages
+when that file is missing, draws tables with merged cells (reportlab platypus) and, per
+report, ruling lines on every cell, a 三线表's three rules, or none (see ``Style.pdf_rules``), stacks the long 三、本年度办理结果 label vertically as exports do, and numbers pages
 "- n -". ``invariant=1`` makes the bytes reproducible.
 """
 
@@ -60,9 +60,24 @@ def _styles() -> dict[str, ParagraphStyle]:
     }
 
 
-def _table(grid: Grid, width: float) -> Table:
-    """A ruled table with merged cells. Cells that fit on one line are plain strings (drawn by
-    the table itself, several times cheaper than a Paragraph); longer ones wrap as Paragraphs."""
+def _rules(grid: Grid, rules: str) -> list[tuple]:
+    """Border commands: every cell ruled, a 三线表 (above and below the header, below the
+    table), or none."""
+    if rules == "none":
+        return []
+    if rules == "three_line":
+        header_rows = min((c.row for c in grid.cells() if c.kind == "value"), default=1)
+        return [("LINEABOVE", (0, 0), (-1, 0), 1.0, colors.black),
+                ("LINEBELOW", (0, max(header_rows - 1, 0)), (-1, max(header_rows - 1, 0)), 0.5,
+                 colors.black),
+                ("LINEBELOW", (0, -1), (-1, -1), 1.0, colors.black)]
+    return [("GRID", (0, 0), (-1, -1), 0.5, colors.black)]
+
+
+def _table(grid: Grid, width: float, rules: str = "grid") -> Table:
+    """A table with merged cells, ruled as ``rules`` says (see :func:`_rules`). Cells that fit
+    on one line are plain strings (drawn by the table itself, several times cheaper than a
+    Paragraph); longer ones wrap as Paragraphs."""
     styles = _styles()
     font = cjk_font()
     unit = width / sum(grid.widths)
@@ -70,7 +85,7 @@ def _table(grid: Grid, width: float) -> Table:
     data: list[list[object]] = [["" for _ in range(grid.ncols)] for _ in range(grid.nrows)]
     commands: list[tuple] = [
         ("FONT", (0, 0), (-1, -1), font, _CELL_SIZE, _CELL_SIZE + 2),
-        ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
+        *_rules(grid, rules),
         ("ALIGN", (0, 0), (-1, -1), "CENTER"),
         ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
         ("LEFTPADDING", (0, 0), (-1, -1), 2),
@@ -125,6 +140,7 @@ def render_pdf(content: ReportContent) -> bytes:
     story: list[object] = [Paragraph(escape(content.title), styles["title"])]
     slots = table_slots(content)
     table_style = style_of(content).table
+    rules = style_of(content).pdf_rules
     for i, (heading, body) in enumerate(content.sections):
         if heading:
             story.append(Paragraph(escape(heading), styles["heading"]))
@@ -133,7 +149,7 @@ def render_pdf(content: ReportContent) -> bytes:
                 story.append(Paragraph(escape(para.strip()), styles["body"]))
         for name in slots.get(i, []):
             story.append(Spacer(1, 4))
-            story.append(_table(grid_for(name, content, table_style), width))
+            story.append(_table(grid_for(name, content, table_style), width, rules))
             story.append(Spacer(1, 8))
     if content.signature or content.signature_date:
         story.append(Spacer(1, 20))

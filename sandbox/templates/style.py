@@ -29,6 +29,11 @@ class Style:
     title_in_body: bool
     spaced_results_label: bool  # 三、本 年 度 办 理 结 果 as in some HTML tables
     date_style: str  # "arabic", "padded" or "chinese"
+    # PDF table borders: "grid" (every cell ruled), "three_line" (三线表: rules above and below
+    # the header and below the table) or "none". Exports without cell borders print their
+    # zeros (a blank cell with no border around it is unreadable), so blank-zero tables are
+    # always ruled.
+    pdf_rules: str = "grid"
 
 
 @lru_cache(maxsize=4096)
@@ -50,7 +55,14 @@ def _style_for_key(key: str) -> Style:
         title_in_body=rng.random() < 0.5,
         spaced_results_label=rng.random() < 0.3,
         date_style=rng.choices(["arabic", "padded", "chinese"], weights=[70, 15, 15])[0],
+        pdf_rules=_pdf_rules(rng.random(), table.blank_zero),
     )
+
+
+def _pdf_rules(draw: float, blank_zero: bool) -> str:
+    if blank_zero or draw < 0.8:
+        return "grid"
+    return "three_line" if draw < 0.92 else "none"
 
 
 def style_of(content: ReportContent) -> Style:
