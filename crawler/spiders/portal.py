@@ -307,6 +307,8 @@ class PortalSpider(scrapy.Spider):
         name = type(exc).__name__
         if isinstance(exc, LimitReached):
             reason, cls = str(exc), "limit"
+        elif isinstance(getattr(exc, "nb_class", None), str):  # a refusal that is a finding:
+            reason, cls = str(exc), str(exc.nb_class)  # type: ignore[attr-defined]  # SSRF guard
         elif isinstance(exc, IgnoreRequest):  # robots.txt, scope (OutOfScope), dupes
             reason = str(exc) or "ignored"
             cls = rc.ROBOTS_DISALLOWED if "robots" in reason.lower() else "ignored"
