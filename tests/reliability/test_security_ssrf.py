@@ -100,11 +100,11 @@ def test_redirects_and_links_to_internal_addresses_are_refused_and_reported(tmp_
         hits = list(server.hits)
     fails = {f["url"]: f for f in failures(tmp_path / "data")}
     # every redirect hop was fetched (loopback is allowed in this test) and its target refused
+    refused = {u for u, f in fails.items() if f["class"] == "refused_address"}
     for path, target in portal["targets"].items():
         assert path in hits
-        refused = [f for u, f in fails.items() if f["class"] == "refused_address"
-                   and (u == target or u.startswith(target.split("/latest")[0][:12]))]
-        assert refused or target.startswith(("file:", "ftp:", "gopher:", "data:")), target
+        if target.startswith("http"):
+            assert target in refused, (target, sorted(fails))
     assert "/secret.pdf" not in hits  # 0.0.0.0 is this machine: never contacted
     reasons = " ".join(f.get("reason", "") for f in fails.values())
     for needle in ("link-local address 169.254.169.254", "private address fd00:ec2::254",
