@@ -122,3 +122,5 @@ NIANBAO_MAX_HOPS = 1
 NIANBAO_RENDER = "auto"  # auto | always | never
 NIANBAO_WARC = True
 NIANBAO_SIMULATED_DATE = ""  # sandbox runs: the simulated clock date, recorded, never faked
+NIANBAO_ADDRESS_GUARD = "production"  # SSRF guard (crawler.addressguard): production | off
+NIANBAO_ADDRESS_ALLOW: list[str] = []  # networks let through anyway, e.g. ["127.0.0.0/8"] in tests
