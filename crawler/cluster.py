@@ -263,6 +263,7 @@ class _Runner:
         self.silent_since: dict[str, float] = {}
         self.versions: dict[str, str] = {}
         self.lost: set[str] = set()  # parts whose node forgot their job
+        self.missing_since: dict[str, float] = {}
         self.dead: list[str] = []
         self.run = ClusterRun(crawl_id=self.crawl_id, data_dir=str(self.data_dir),
                               nodes=list(self.nodes), parts=[],
@@ -352,15 +353,20 @@ class _Runner:
                     for j in jobs[state]}
         for part in parts:
             state, job = state_of.get(part.job_id, (None, {}))
+            if state is not None:
+                self.missing_since.pop(part.crawl_id, None)
             if state in ("pending", "running"):
                 part.state = state
             elif state == "finished":
                 self.finish(part, node, job)
             elif self.report_of(part):
                 self.finish(part, node, {})
-            else:
-                # the node forgot the job (Scrapyd restarted: its job list lives in memory) and
-                # the part left no report: run it again, resuming like after a node death
+            elif time.monotonic() - self.missing_since.setdefault(
+                    part.crawl_id, time.monotonic()) >= self.node_grace:
+                # the node forgot the job (Scrapyd restarted: its job list lives in memory; a
+                # job handed from its queue to a busy launcher is briefly listed nowhere, hence
+                # the grace) and the part left no report: run it again, resuming
+                self.missing_since.pop(part.crawl_id, None)
                 self.lost.add(part.crawl_id)
                 self.event("job-lost", part=part.crawl_id, node=node, job=part.job_id)
 
