@@ -66,4 +66,33 @@ def repair_file(path: Path, data_dir: Path | None = None) -> RepairResult:
 
 def repair_data_dir(data_dir: Path) -> list[RepairResult]:
     """Repair every leftover ``.open`` WARC of a data directory not held by a live writer."""
+    _remove_dead_creations(data_dir)
     return [repair_file(p, data_dir) for p in files.open_warcs(data_dir)]
+
+
+def _remove_dead_creations(data_dir: Path) -> None:
+    """Remove the empty hidden files (``.<pid>-<n>.creating``) that a writer killed while
+    creating a WARC left behind (see ``ArchiveWriter._open_file``). Only those of dead
+    processes: a live one may have created its file and not yet locked it."""
+    wdir = files.warcs_dir(data_dir)
+    for path in wdir.glob(".*.creating") if wdir.is_dir() else []:
+        pid = path.name[1:].split("-", 1)[0]
+        if not pid.isdigit() or _alive(int(pid)):
+            continue
+        try:
+            with open(path, "rb") as fh:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                if os.fstat(fh.fileno()).st_size == 0:
+                    path.unlink(missing_ok=True)
+        except (BlockingIOError, FileNotFoundError):
+            continue
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

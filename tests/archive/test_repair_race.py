@@ -7,6 +7,8 @@ file: every record of that file lost."""
 from __future__ import annotations
 
 import fcntl
+import os
+import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -45,3 +47,30 @@ def test_repair_between_a_new_files_creation_and_its_lock_loses_nothing(tmp_path
     assert rec.header("WARC-Target-URI") == "http://example.test/report.html"
     assert verify_data_dir(data).ok
     assert not [p for p in (data / "warcs").iterdir() if p.name.startswith(".")]  # no leftovers
+
+
+def _exited_pid() -> int:
+    proc = subprocess.Popen(["true"])
+    proc.wait()
+    return proc.pid
+
+
+def test_repair_removes_what_a_writer_killed_while_creating_a_file_left(tmp_path):
+    data = tmp_path / "data"
+    (data / "warcs").mkdir(parents=True)
+    dead_pid = _exited_pid()
+    dead = data / "warcs" / f".{dead_pid}-1.creating"
+    dead.touch()
+    mine = data / "warcs" / f".{os.getpid()}-1.creating"  # a live writer's, not locked yet
+    mine.touch()
+    repair_data_dir(data)
+    assert not dead.exists() and mine.exists()
+    mine.unlink()
+    with ArchiveWriter(data, crawl_id="live", warcinfo={"operator": "t"}) as w:
+        w.write_exchange(Exchange(url="http://example.test/", method="GET", request_headers=[],
+                                  request_body=b"", status=200, reason="OK",
+                                  http_version="HTTP/1.1", response_headers=[],
+                                  body=b"<html></html>", fetched_at=datetime.now(UTC), metadata={}))
+        assert w.current_file is not None
+        repair_data_dir(data)  # next to a live writer: its file stays open and whole
+        assert w.current_file.exists()
