@@ -11,9 +11,10 @@ tests itself).
 from __future__ import annotations
 
 import json
-import resource
+import os
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -111,22 +112,30 @@ def registry(path: Path, portal_url: str, *, agency_id: str = "640300-zf",
 def crawl(reg: Path, data: Path, *extra: str, settings: dict[str, Any] | None = None,
           proxy: str | None = None, timeout: float = 180) -> tuple[dict[str, Any], float, float]:
     """Run ``nianbao crawl`` without a proxy (unless given); return (report, seconds, peak MB of
-    the crawl process — its ``ru_maxrss`` as a child)."""
+    the crawl process, from its own ``wait4`` resource usage). Killed after ``timeout``."""
     cmd = [sys.executable, "-m", "nianbao", "crawl", "--registry", str(reg), "--data", str(data),
            "--no-progress", "--json", "--render", "never", *extra]
     if proxy:
         cmd += ["--proxy", proxy]
     for key, value in {**TEST_SETTINGS, **(settings or {})}.items():
         cmd += ["-s", f"{key}={json.dumps(value)}"]
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    start = time.monotonic()
-    result = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env(), cwd=REPO)
-    seconds = time.monotonic() - start
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    assert result.returncode == 0, f"crawl failed ({result.returncode}):\n{result.stderr[-4000:]}"
-    # ru_maxrss of children is the max over all waited-for children: report it only if this
-    # crawl raised it, else it is at most the previous maximum (an upper bound either way)
-    return json.loads(result.stdout), seconds, max(peak, before) / 1024
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        start = time.monotonic()
+        proc = subprocess.Popen(cmd, stdout=out, stderr=err, env=env(), cwd=REPO)
+        timer = threading.Timer(timeout, proc.kill)
+        timer.start()
+        try:
+            # wait4: this crawl's own peak memory, not the maximum over every earlier child
+            _, status, usage = os.wait4(proc.pid, 0)
+        finally:
+            timer.cancel()
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        seconds = time.monotonic() - start
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read().decode(), err.read().decode("utf-8", "replace")
+    assert proc.returncode == 0, f"crawl failed ({proc.returncode}):\n{stderr[-4000:]}"
+    return json.loads(stdout), seconds, usage.ru_maxrss / 1024
 
 
 def items(data: Path) -> list[dict[str, Any]]:
