@@ -175,12 +175,45 @@ def _page_blocks(page: PageData, limits: Limits, page_no: int, warnings: list[st
     return blocks
 
 
-def _same_columns(a: _Block, b: _Block) -> bool:
-    if a.table is None or b.table is None or len(a.col_xs) != len(b.col_xs):
-        return False
-    if len(a.table.rows[0]) != len(b.table.rows[0]):
-        return False
-    return all(abs(x - y) <= 3 for x, y in zip(a.col_xs, b.col_xs, strict=True))
+def _column_map(a: _Block, b: _Block) -> list[int] | None:
+    """For a table ``b`` that may continue ``a`` on the next page: for each of ``a``'s grid
+    columns, the column of ``b`` that covers it; None when ``b`` does not line up with ``a``.
+
+    ``b`` may have fewer column lines than ``a``: a continuation made only of rows whose
+    label cell spans several columns (四、结转下年度继续办理 alone on the next page) draws no
+    line where ``a``'s label columns split, but every line it draws is one of ``a``'s."""
+    if a.table is None or b.table is None or not a.col_xs or not b.col_xs:
+        return None
+    if len(a.col_xs) != len(a.table.rows[0]) or len(b.col_xs) != len(b.table.rows[0]):
+        return None
+    index = []
+    for x in b.col_xs:
+        match = [k for k, ax in enumerate(a.col_xs) if abs(ax - x) <= 3]
+        if not match:
+            return None
+        index.append(match[0])
+    if index[0] != 0:
+        return None
+    return [max(j for j, k in enumerate(index) if k <= col) for col in range(len(a.col_xs))]
+
+
+def _remap(table: Table, columns: list[int]) -> Table:
+    """``table`` spread onto a wider grid: grid column ``c`` shows ``table``'s column
+    ``columns[c]`` (span copies, as everywhere in a grid); spans widened to match."""
+    rows = [[row[j] for j in columns] for row in table.rows]
+    spans = []
+    for r, c, rs, cs in table.spans:
+        covered = [k for k, j in enumerate(columns) if c <= j < c + cs]
+        if covered:
+            spans.append((r, covered[0], rs, len(covered)))
+    for j in set(columns):  # a column of the narrow grid now covering several: a span per row
+        covered = [k for k, jj in enumerate(columns) if jj == j]
+        if len(covered) > 1:
+            for r in range(len(rows)):
+                if not any(sr <= r < sr + srs and sc <= covered[0] < sc + scs
+                           for sr, sc, srs, scs in spans):
+                    spans.append((r, covered[0], 1, len(covered)))
+    return Table(rows=rows, spans=spans, page=table.page, caption=table.caption)
 
 
 def _join_tables(first: Table, second: Table) -> Table:
@@ -202,10 +235,11 @@ def _assemble(pages: list[list[_Block]], widths: list[float]) -> tuple[str, list
     for blocks, _width in zip(pages, widths, strict=True):
         right = max((b.x1 for b in blocks if b.table is None), default=0.0)
         for k, b in enumerate(blocks):
-            if (k == 0 and b.table is not None and merged and merged[-1][0].table is not None
-                    and _same_columns(merged[-1][0], b)):
+            columns = (_column_map(merged[-1][0], b) if k == 0 and b.table is not None and merged
+                       and merged[-1][0].table is not None else None)
+            if columns is not None and b.table is not None:
                 prev = merged[-1][0]
-                prev.table = _join_tables(prev.table, b.table)  # type: ignore[arg-type]
+                prev.table = _join_tables(prev.table, _remap(b.table, columns))  # type: ignore[arg-type]
                 continue
             merged.append((b, right))
     out: list[str] = []

@@ -232,3 +232,42 @@ def test_borderless_table_with_blank_zeros_is_left_to_the_text_reader_not_guesse
         got = t3.get(row) or {}
         for column, value in cells.items():
             assert got.get(column) in (value, None), (row, column, got.get(column), value)
+
+
+def test_last_row_alone_on_the_next_page_with_a_label_spanning_the_label_columns():
+    """四、结转下年度继续办理 (blank cells: zeros) alone at the top of the next page: its label
+    spans the three label columns, so the continuation draws fewer column lines than the
+    table it continues; it is still joined, onto the full grid."""
+    import dataclasses
+    import io
+    import random
+
+    import pypdfium2
+    from reportlab.lib.pagesizes import A4
+    from reportlab.platypus import SimpleDocTemplate, Spacer
+
+    from parsers.report import parse_document
+    from sandbox.content import make_report_content
+    from sandbox.templates.layout import TableStyle, t3_grid
+    from sandbox.templates.render_pdf import _table
+
+    content = make_report_content(random.Random(5), agency_name="测试县民政局", region_name="测试县",
+                                  year=2022, template="2021")
+    content = dataclasses.replace(content, t3={**content.t3, "carried_out": dict.fromkeys(
+        content.t3["carried_out"], 0)})
+    margin = 68.0
+    for space in range(0, 400, 3):
+        buf = io.BytesIO()
+        SimpleDocTemplate(buf, pagesize=A4, leftMargin=margin, rightMargin=margin,
+                          topMargin=margin, bottomMargin=margin).build(
+            [Spacer(1, space), _table(t3_grid(content, TableStyle(blank_zero=True)),
+                                      A4[0] - 2 * margin)])
+        pdf = pypdfium2.PdfDocument(buf.getvalue())
+        pages = [pdf[i].get_textpage().get_text_range() for i in range(len(pdf))]
+        if len(pages) == 2 and "结转下年度" in pages[1] and "总计" not in pages[1]:
+            break
+    else:
+        pytest.fail("no spacing put 四、结转下年度继续办理 alone on the second page")
+    result = parse_document(buf.getvalue(), url="http://www.ceshi.test/uploadfile/2023/t3.pdf")
+    assert result["tables"]["t3"] == {k: dict(v) for k, v in content.t3.items()}
+    assert not [w for w in result["warnings"] if w.startswith("表三")], result["warnings"]
