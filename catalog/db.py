@@ -313,3 +313,12 @@ def m005_workflows(db: sqlite_utils.Database) -> None:
         pk="run_id",
     )
     db.table("workflow_runs").create_index(["workflow", "scheduled_for"])
+
+
+@migrations()
+def m006_ui_indexes(db: sqlite_utils.Database) -> None:
+    """Indexes the watchdog UI needs at national scale (issue 7): a coverage cell's agency
+    list, the missing/late/unverified stored queries and their CSV all select one status in
+    one year, which the single-column indexes answered by reading every row of the year or of
+    the status (a tenth or more of a million-row table)."""
+    db.table("status").create_index(["status", "year"], if_not_exists=True)
