@@ -23,6 +23,7 @@ from tests.reliability.hostile import (
     crawl,
     failures,
     html,
+    items,
     registry,
     robots,
 )
@@ -111,8 +112,12 @@ def test_redirects_and_links_to_internal_addresses_are_refused_and_reported(tmp_
                    "private address 10.20.30.40", "unspecified address 0.0.0.0",
                    "private address 10.0.0.1"):
         assert needle in reasons, needle
-    # non-HTTP redirect targets are refused too (by the guard or by Scrapy's redirect rules),
-    # and nothing from them reached the archive
+    # non-HTTP redirect targets are never followed (Scrapy's redirect rules stop them before the
+    # guard): the redirect answer itself is what the crawl keeps, and nothing from the target
+    fetched = {it["url"].rsplit(str(server.port), 1)[-1]: it for it in items(tmp_path / "data")
+               if it.get("type") == "fetch"}
+    for path in ("/r/file.pdf", "/r/ftp.pdf", "/r/gopher.pdf", "/r/data.pdf"):
+        assert fetched[path]["status"] == 302, fetched.get(path)
     warc_bytes = b"".join(gzip.open(p).read() for p in (tmp_path / "data" / "warcs").glob("*.warc.gz"))
     assert b"root:x:0:0" not in warc_bytes and b"%PDF-SECRET" not in warc_bytes
     seed = report["seeds"][0]
