@@ -182,11 +182,10 @@ class AddressGuardMiddleware:
         from scrapy.utils.defer import maybe_deferred_to_future
         from twisted.internet import reactor
 
-        try:
-            # the reactor's resolver is Scrapy's caching one: the connection reuses this answer
-            ip = await maybe_deferred_to_future(reactor.resolve(host))  # type: ignore[attr-defined,arg-type]
-        except Exception:  # noqa: BLE001 - an unresolvable name fails later as a DNS error
-            return None
+        # The reactor's resolver is Scrapy's caching one: the connection reuses this answer. A
+        # failed lookup fails the request here (a DNSLookupError, retried as usual) instead of
+        # letting the connection resolve again — a second answer could be a private address.
+        ip = await maybe_deferred_to_future(reactor.resolve(host))  # type: ignore[attr-defined,arg-type]
         addr = literal_address(str(ip))
         if addr is not None:
             why = self.policy.refuse_address(addr)
