@@ -112,7 +112,7 @@ def registry(path: Path, portal_url: str, *, agency_id: str = "640300-zf",
 def crawl(reg: Path, data: Path, *extra: str, settings: dict[str, Any] | None = None,
           proxy: str | None = None, timeout: float = 180) -> tuple[dict[str, Any], float, float]:
     """Run ``nianbao crawl`` without a proxy (unless given); return (report, seconds, peak MB of
-    the crawl process, from its own ``wait4`` resource usage). Killed after ``timeout``."""
+    the crawl process, its polled VmHWM). Killed after ``timeout``."""
     cmd = [sys.executable, "-m", "nianbao", "crawl", "--registry", str(reg), "--data", str(data),
            "--no-progress", "--json", "--render", "never", *extra]
     if proxy:
@@ -124,9 +124,11 @@ def crawl(reg: Path, data: Path, *extra: str, settings: dict[str, Any] | None = 
         proc = subprocess.Popen(cmd, stdout=out, stderr=err, env=env(), cwd=REPO)
         timer = threading.Timer(timeout, proc.kill)
         timer.start()
+        peak = [0]
+        watcher = threading.Thread(target=_watch_hwm, args=(proc.pid, peak), daemon=True)
+        watcher.start()
         try:
-            # wait4: this crawl's own peak memory, not the maximum over every earlier child
-            _, status, usage = os.wait4(proc.pid, 0)
+            _, status, _ = os.wait4(proc.pid, 0)
         finally:
             timer.cancel()
         proc.returncode = os.waitstatus_to_exitcode(status)
@@ -135,7 +137,22 @@ def crawl(reg: Path, data: Path, *extra: str, settings: dict[str, Any] | None = 
         err.seek(0)
         stdout, stderr = out.read().decode(), err.read().decode("utf-8", "replace")
     assert proc.returncode == 0, f"crawl failed ({proc.returncode}):\n{stderr[-4000:]}"
-    return json.loads(stdout), seconds, usage.ru_maxrss / 1024
+    return json.loads(stdout), seconds, peak[0] / 1024
+
+
+def _watch_hwm(pid: int, peak: list[int]) -> None:
+    """Poll the crawl's VmHWM (its own peak RSS; ru_maxrss would include the forked test
+    process it was exec'd from). VmHWM only grows, so the last read is within a poll of the end."""
+    status = Path(f"/proc/{pid}/status")
+    while True:
+        try:
+            text = status.read_text()
+        except OSError:
+            return
+        for line in text.splitlines():
+            if line.startswith("VmHWM:"):
+                peak[0] = max(peak[0], int(line.split()[1]))
+        time.sleep(0.1)
 
 
 def items(data: Path) -> list[dict[str, Any]]:
