@@ -14,6 +14,7 @@ shows where a crawl waits on hosts (latency, delays), not where it is CPU-bound.
 from __future__ import annotations
 
 import json
+import shutil
 import tempfile
 import time
 from collections import Counter
@@ -56,14 +57,17 @@ def run(quick: bool) -> list[Row]:
 
     size = "100-agencies" if quick else "large"
     work = Path(tempfile.mkdtemp(prefix="nianbao-bench-cluster-"))
-    with local_nodes(2, work / "nodes") as nodes:
-        t0 = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "nianbao", "deploy",
-                        *[a for n in nodes for a in ("--node", n.url)]],
-                       check=True, stdout=subprocess.DEVNULL)
-        deploy = time.perf_counter() - t0
-        one_wall, one_found, _ = _crawl(size, [nodes[0].url], work / "one")
-        two_wall, two_found, bound = _crawl(size, [n.url for n in nodes], work / "two")
+    try:
+        with local_nodes(2, work / "nodes") as nodes:
+            t0 = time.perf_counter()
+            subprocess.run([sys.executable, "-m", "nianbao", "deploy",
+                            *[a for n in nodes for a in ("--node", n.url)]],
+                           check=True, stdout=subprocess.DEVNULL)
+            deploy = time.perf_counter() - t0
+            one_wall, one_found, _ = _crawl(size, [nodes[0].url], work / "one")
+            two_wall, two_found, bound = _crawl(size, [n.url for n in nodes], work / "two")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
     note = f"{size} universe, {LATENCY_MS} ms latency, {DELAY}s per-host delay, this machine"
     return [
         Row("cluster", "wall time, 2 Scrapyd nodes", two_wall, "s", "1 Scrapyd node", one_wall,
