@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from scrapy import signals
 from scrapy.core.downloader import Downloader
+from scrapy.utils.httpobj import urlparse_cached
 
 import nianbao
 
@@ -158,6 +159,18 @@ class UrgentFirstDownloader(Downloader):
     their host's queue. They still wait for the host's one connection and its delay, but not
     behind every page already queued for that host — which could outlast the browser's
     navigation timeout. Set as ``DOWNLOADER``."""
+
+    def get_slot_key(self, request: Request) -> str:
+        """The request's host, as Scrapy's, except that a host-named slot copied from another
+        request is not trusted. Scrapy's redirect (and retry) copies ``meta``, and with it the
+        ``download_slot`` of the *source* host: a redirect from ``www.a.gov.cn`` to
+        ``rsj.a.gov.cn`` would otherwise run in ``www``'s slot, in parallel with ``rsj``'s own
+        requests — two connections to one host. Named slots (``__browser__``) are kept."""
+        key = request.meta.get(self.DOWNLOAD_SLOT)
+        if isinstance(key, str) and not key.startswith("__") and \
+                key != (urlparse_cached(request).hostname or ""):
+            del request.meta[self.DOWNLOAD_SLOT]
+        return super().get_slot_key(request)
 
     def _get_slot(self, request: Request, spider: Any = None) -> tuple[str, Any]:
         key, slot = super()._get_slot(request)
