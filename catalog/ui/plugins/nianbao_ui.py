@@ -54,13 +54,17 @@ def render_cell(value, column, table, database, datasette):
             {"agency_id": value})
         return Markup(f'<a class="history" href="{escape(href)}" '
                       f'title="history 历年情况">{escape(value)}</a>')
-    if column != "evidence" or not isinstance(value, str) or not value.startswith("["):
+    if column not in ("evidence", "evidence_first") or not isinstance(value, str):
         return None
     try:
         evidence = json.loads(value)
     except ValueError:
         return None
-    return evidence_html(evidence, _replay_base(datasette))
+    if isinstance(evidence, dict):  # evidence_first: one record
+        evidence = [evidence]
+    if not isinstance(evidence, list):
+        return None
+    return evidence_html([e for e in evidence if isinstance(e, dict)], _replay_base(datasette))
 
 
 def _prefix_len(parent: str) -> int:
