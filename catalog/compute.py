@@ -101,7 +101,7 @@ class _Report(NamedTuple):
 
 STATUS_COLUMNS = ("agency_id", "year", "as_of", "status", "days_late", "deadline", "published",
                   "published_source", "date_basis", "first_seen", "url", "report_id", "evidence",
-                  "flags", "reason")
+                  "evidence_first", "flags", "reason")
 EXPECTATION_COLUMNS = ("agency_id", "year", "deadline", "rule_id", "rule_source")
 _EVIDENCE_JSON = ("json_object('url', url, 'warc_file', warc_file, 'offset', offset, "
                   "'record_id', record_id, 'captured_at', captured_at, "
@@ -162,11 +162,12 @@ def _chunk_rows(
                 )
             verdict = decide(deadline=deadline.date, as_of=as_of, report=found, coverage=cov)
             flags = list(verdict.flags)
-            evidence = "[]"
+            evidence, first = "[]", None
             shown = None  # the report, when the archive shows it as of as_of
             if report is not None and found and found.first_seen.date() <= as_of:
-                evidence = evidence_by_report.get(report.report_id, "[]")
-                shown = report if evidence != "[]" else None
+                items = evidence_by_report.get(report.report_id)
+                if items:
+                    evidence, first, shown = "[" + ",".join(items) + "]", items[0], report
                 if report.withdrawn:
                     flags.append("withdrawn")
                 if report.changed:
@@ -182,6 +183,7 @@ def _chunk_rows(
                 shown.url if shown else None,
                 shown.report_id if shown else None,
                 evidence,
+                first,
                 json.dumps(flags) if flags else "[]",
                 verdict.reason,
             ]
@@ -207,9 +209,9 @@ def _bulk_insert(db: sqlite_utils.Database, table: str, columns: tuple[str, ...]
 MAX_EVIDENCE = 20
 
 
-def _report_evidence(db: sqlite_utils.Database, reports: list[_Report]) -> dict[str, str]:
-    """For each report, the captures of its page and attachments (earliest first) as a JSON
-    array, in one query for the whole batch instead of one per report."""
+def _report_evidence(db: sqlite_utils.Database, reports: list[_Report]) -> dict[str, list[str]]:
+    """For each report, the captures of its page and attachments (earliest first), each as
+    JSON text, in one query for the whole batch instead of one per report."""
     owners: dict[str, list[str]] = defaultdict(list)
     for report in reports:
         urls = [report.url]
@@ -228,7 +230,7 @@ def _report_evidence(db: sqlite_utils.Database, reports: list[_Report]) -> dict[
         for report_id in owners.get(url, ()):
             if len(found[report_id]) < MAX_EVIDENCE:
                 found[report_id].append(item)
-    return {report_id: "[" + ",".join(items) + "]" for report_id, items in found.items()}
+    return found
 
 
 def _fill_absence_evidence(
@@ -251,6 +253,7 @@ def _fill_absence_evidence(
         if len(listed) < MAX_LIST_EVIDENCE:
             listed.append(item)
     status_index = STATUS_COLUMNS.index("evidence")
+    first_index = STATUS_COLUMNS.index("evidence_first")
     for row, agency_id, deadline in missing:
         crawls = sorted((c for c in seed_crawls.get(agency_id, [])
                          if deadline < c[0].date() <= as_of), reverse=True)
@@ -258,6 +261,7 @@ def _fill_absence_evidence(
             shown = pages.get((crawl_id, agency_id))
             if shown:
                 row[status_index] = "[" + ",".join(shown) + "]"
+                row[first_index] = shown[0]
                 break
 
 

@@ -323,3 +323,14 @@ def m006_ui_indexes(db: sqlite_utils.Database) -> None:
     the status (a tenth or more of a million-row table). With agency_id in it the join to the
     agencies (for the region) needs no read of the wide status row until a row qualifies."""
     db.table("status").create_index(["status", "year", "agency_id"], if_not_exists=True)
+
+
+@migrations()
+def m007_status_order_and_first_evidence(db: sqlite_utils.Database) -> None:
+    """``nianbao status`` at national scale (issue 6): agencies indexed in the contract's order
+    (region, agency) so a million rows stream without a sort, and the first evidence item
+    kept as its own JSON text so the answer needs no JSON parsing per row. Status is cleared:
+    the next query recomputes it with the new column filled."""
+    db.table("agencies").create_index(["region_code", "agency_id"], if_not_exists=True)
+    db.table("status").add_column("evidence_first", str)
+    db.execute("delete from status")
