@@ -25,6 +25,20 @@ def ensure_status(db: sqlite_utils.Database, as_of: dt.date, rules_file: Path | 
         compute_status(db, as_of=as_of, rules_file=rules_file)
 
 
+def division_prefix(code: str) -> str:
+    """The code prefix shared by a division and everything in it: ``320000`` (a province) →
+    ``32``, ``320800`` (a prefecture) → ``3208``, ``320830`` (a county) → ``320830``. A shorter
+    code is taken as a prefix already. (Stripping every trailing zero would turn the county
+    320830 into 32083 and take in its sibling counties 320831…)"""
+    if len(code) != 6:
+        return code
+    if code.endswith("0000"):
+        return code[:2]
+    if code.endswith("00"):
+        return code[:4]
+    return code
+
+
 STATUS_FIELDS = (
     # (key in the contract, SQL expression over status s / agencies a)
     ("agency_id", "s.agency_id"),
@@ -72,7 +86,7 @@ def status_json(
         where.append("s.year = ?")
         params.append(year)
     if region:
-        prefix = region.rstrip("0") if len(region) == 6 else region
+        prefix = division_prefix(region)
         # a range, not LIKE: LIKE cannot use the index on region_code
         where.append("a.region_code >= ? and a.region_code < ?")
         params.extend([prefix, prefix + "\uffff"])

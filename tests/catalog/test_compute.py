@@ -89,3 +89,21 @@ def test_a_report_copied_from_last_year_is_flagged_duplicate_text(data_dir):
     assert "duplicate_text" in flags[("a", 2025)]
     assert "duplicate_text" not in flags[("a", 2024)]  # nothing before it to copy
     assert "duplicate_text" not in flags[("b", 2025)]  # rewritten
+
+
+def test_region_filter_takes_a_division_and_everything_in_it():
+    from catalog.queries import division_prefix
+
+    assert division_prefix("320000") == "32"
+    assert division_prefix("320800") == "3208"
+    assert division_prefix("320830") == "320830"  # not 32083: that would take in 320831
+    assert division_prefix("3208") == "3208"
+
+
+def test_status_region_filter_does_not_take_sibling_counties(data_dir):
+    db = open_catalog(data_dir)
+    db["agencies"].update("b", {"region_code": "320831"})
+    db["agencies"].update("a", {"region_code": "320830"})
+    got = {r["agency_id"] for r in status_rows(db, as_of=AS_OF, region="320830", year=2024)}
+    assert got == {"a"}
+    assert {"a", "b"} <= {r["agency_id"] for r in status_rows(db, as_of=AS_OF, region="320800")}
