@@ -33,6 +33,7 @@ from archive.files import closed_warcs
 from archive.reader import ArchivedRecord, iter_records, read_record, resolve_payload
 from catalog.attribution import Attributor
 from catalog.db import open_catalog
+from parsers.checks import run_checks
 
 log = logging.getLogger(__name__)
 
@@ -466,7 +467,10 @@ def _write_report(db, agency_id: str, year: int, caps: list[dict], docs: dict[st
     if rows:
         db.table("report_tables").insert_all(rows, pk=("report_id", "table_name", "row_key",
                                                   "column_key"), replace=True)
-    checks = best_doc.get("checks") or {}
+    # Checked on the merged tables: with 表四 on a second page or in the attachment, the best
+    # document alone would leave T4-A unchecked.
+    checks = (run_checks(tables.get("t3"), tables.get("t4"))
+              if tables.get("t3") or tables.get("t4") else best_doc.get("checks") or {})
     db.table("report_checks").insert_all(
         (
             {"report_id": report_id, "rule": rule, "ok": int(bool((c or {}).get("ok"))),
