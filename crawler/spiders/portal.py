@@ -13,6 +13,7 @@ archiving happens independently at the downloader (:mod:`crawler.warc_extension`
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
@@ -41,6 +42,20 @@ def _split(value: Any) -> list[str]:
     if isinstance(value, (list, tuple)):
         return [str(v).strip() for v in value if str(v).strip()]
     return [v.strip() for v in str(value).split(",") if v.strip()]
+
+
+def regex_list(settings: Any, name: str) -> list[str]:
+    """A list-of-regexes setting. Scrapyd and ``-s`` pass settings as strings, and Scrapy's
+    ``getlist`` splits a string on commas, which breaks a regex like ``a{1,3}``; a JSON list
+    string (what ``nianbao crawl -s`` and the cluster send) is decoded instead."""
+    value = settings.get(name)
+    if isinstance(value, str) and value.lstrip().startswith("["):
+        try:
+            decoded = json.loads(value)
+        except ValueError as exc:
+            raise ValueError(f"setting {name}: not a JSON list of regexes: {exc}") from exc
+        return [str(v) for v in decoded]
+    return list(settings.getlist(name))
 
 
 class PortalSpider(scrapy.Spider):
@@ -82,12 +97,12 @@ class PortalSpider(scrapy.Spider):
             raise ValueError(f"render {self.render_mode!r}: expected auto, always or never")
         if not self.max_pages:
             self.max_pages = s.getint("NIANBAO_MAX_PAGES", 0)
-        exclude = s.getlist("NIANBAO_SCOPE_EXCLUDE") if s.get("NIANBAO_SCOPE_EXCLUDE") is not None \
-            else list(DEFAULT_EXCLUDE)
+        exclude = regex_list(s, "NIANBAO_SCOPE_EXCLUDE") \
+            if s.get("NIANBAO_SCOPE_EXCLUDE") is not None else list(DEFAULT_EXCLUDE)
         for a in self.agencies:
             self.scopes[a.agency_id] = scope_for(
                 a, self.registry_agencies,
-                include=s.getlist("NIANBAO_SCOPE_INCLUDE"), exclude=exclude,
+                include=regex_list(s, "NIANBAO_SCOPE_INCLUDE"), exclude=exclude,
                 max_depth=s.getint("NIANBAO_MAX_DEPTH", 12), max_hops=s.getint("NIANBAO_MAX_HOPS", 1),
             )
         self.max_list_pages = s.getint("NIANBAO_MAX_LIST_PAGES", 300)

@@ -75,3 +75,14 @@ def test_year_views_of_a_list_are_skipped_when_the_list_itself_has_reports():
     alone = f"<html><body><h2>年报查询</h2>{years}</body></html>".encode()
     urls = {r.url for r in requests(s.parse(response("http://www.a.test/xxgk/q.html", alone)))}
     assert sum("fbtime" in u for u in urls) == 2  # the only way to the reports: followed
+
+
+def test_regex_list_settings_survive_being_passed_as_strings():
+    from scrapy.settings import Settings
+
+    from crawler.spiders.portal import regex_list
+
+    as_json = Settings({"X": '["a{1,3}", "/zwgk/"]'})
+    assert regex_list(as_json, "X") == ["a{1,3}", "/zwgk/"]  # not split at the comma
+    assert regex_list(Settings({"X": ["b", "c"]}), "X") == ["b", "c"]
+    assert regex_list(Settings({"X": "b,c"}), "X") == ["b", "c"]
