@@ -23,16 +23,20 @@ def _date(value: str | None) -> dt.date | None:
     return dt.date.fromisoformat(value[:10]) if value else None
 
 
-def _claimed(row: dict[str, Any]) -> dt.date | None:
-    """The publication date the archived page shows, as a careful parser reads it."""
+def _claimed(row: dict[str, Any], first_seen: dt.date | None = None) -> dt.date | None:
+    """The publication date the archived page shows, as a careful parser reads it: a stated
+    date, else a plausible URL date, else the ``Last-Modified`` the server sent (the day the
+    bytes last changed, as of the first capture)."""
     evidence = row.get("date_evidence")
     if evidence in ("meta", "page", "signature"):
         return _date(row.get("published_date"))
-    if evidence == "url":
-        url_date = _date(row.get("url_date"))
-        # a report cannot be published before its statistics year ends: such URL dates lie
-        if url_date and url_date > dt.date(int(row["year"]), 12, 31):
-            return url_date
+    url_date = _date(row.get("url_date"))
+    # a report cannot be published before its statistics year ends: such URL dates lie
+    if evidence == "url" and url_date and url_date > dt.date(int(row["year"]), 12, 31):
+        return url_date
+    if row.get("last_modified") and first_seen is not None:
+        appeared, edited = _date(row.get("appeared_date")), _date(row.get("edited_date"))
+        return edited if edited is not None and edited <= first_seen else appeared
     return None
 
 
@@ -60,7 +64,7 @@ def observable_status(
         return "unverified", None
     first_seen = seen[0]
     absent_after = [d for d in crawls if d < first_seen]
-    claimed = _claimed(row)
+    claimed = _claimed(row, first_seen)
     if claimed is not None and (claimed > first_seen or any(claimed < d for d in absent_after)):
         claimed = None  # contradicted by a capture: not believed
     if claimed is not None:
@@ -97,7 +101,7 @@ def observable_flags(
         flags.add("withdrawn")
     if edited is not None and seen[0] < edited <= seen[-1]:
         flags.add("changed")
-    claimed = _claimed(row)
+    claimed = _claimed(row, seen[0])
     if (row.get("outcome") == "backdated" and claimed is not None
             and any(claimed < d < seen[0] for d in crawls)):
         flags.add("backdated")

@@ -16,7 +16,7 @@ import json
 from typing import Any
 
 from sandbox.faults import FaultPlan
-from sandbox.site import Site
+from sandbox.site import PAGE_VALIDATORS, Site
 from sandbox.universe import Report, Universe
 
 FIELDS = (
@@ -24,6 +24,7 @@ FIELDS = (
     "published_date", "appeared_date", "visible_as_of", "deadline", "expected_status", "days_late",
     "page_url", "attachment_urls", "formats", "template", "date_evidence", "url_date", "t3", "t4",
     "consistent", "reachable", "fault", "withdrawn_date", "edited_date", "mirror_urls",
+    "last_modified",
 )
 
 
@@ -45,6 +46,11 @@ def expected_status(r: Report, on: dt.date, reachable: bool) -> tuple[str, int |
     if effective <= r.deadline:
         return "on_time", None
     return "late", (effective - r.deadline).days
+
+
+def _sends_last_modified(universe: Universe, r: Report) -> bool:
+    page_lm, _ = PAGE_VALIDATORS.get(universe.portals[r.host].family, (False, False))
+    return page_lm or any("downfile.jsp" not in p for p in r.attachment_paths)
 
 
 def truth_rows(universe: Universe, site: Site, plan: FaultPlan, on: dt.date) -> list[dict[str, Any]]:
@@ -80,6 +86,9 @@ def truth_rows(universe: Universe, site: Site, plan: FaultPlan, on: dt.date) -> 
                 "reachable": reachable, "fault": fault,
                 "withdrawn_date": _iso(r.withdrawn, on), "edited_date": _iso(r.edited, on),
                 "mirror_urls": mirrors.get(r.key, []),
+                # the report page (or a file of it) is served with Last-Modified: the day its
+                # bytes last changed, which a parser may take as the weakest publication date
+                "last_modified": _sends_last_modified(universe, r),
             })
     return rows
 
