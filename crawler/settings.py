@@ -124,3 +124,6 @@ NIANBAO_WARC = True
 NIANBAO_SIMULATED_DATE = ""  # sandbox runs: the simulated clock date, recorded, never faked
 NIANBAO_ADDRESS_GUARD = "production"  # SSRF guard (crawler.addressguard): production | off
 NIANBAO_ADDRESS_ALLOW: list[str] = []  # networks let through anyway, e.g. ["127.0.0.0/8"] in tests
+# Ask again, once per crawl, for every report page and file an earlier crawl archived for the
+# selected agencies (crawler.revisit): a report unlinked and removed is then archived as a 404.
+NIANBAO_REVISIT_KNOWN = True

@@ -203,6 +203,9 @@ class WarcExtension:
             "last_modified": (response.headers.get(b"Last-Modified") or b"").decode("latin-1"),
             "truncated": truncated,
             "body_sha1": hashlib.sha1(request.body).hexdigest() if request.body else "",
+            # what the page was to the crawl: the next crawl asks again for known reports
+            "role": (request.meta.get("nb") or {}).get("role"),
+            "agency": (request.meta.get("nb") or {}).get("agency"),
         }
         self.rows[f"{row['method']} {row['url']} {row['body_sha1']}"] = row
         self._journal.write(json.dumps(row, ensure_ascii=False) + "\n")

@@ -130,6 +130,35 @@ class PortalSpider(scrapy.Spider):
                 nb = {"agency": a.agency_id, "depth": 0, "hops": 0, "role": role, "via": "",
                       "seed": url, "in_column": role == "column", "list": url}
                 yield self._request(url, nb, priority=PRIORITY["seed"] - i)
+        for request in self._known_document_requests():
+            yield request
+
+    def _known_document_requests(self) -> Iterator[Request]:
+        """Report pages and files earlier crawls archived for these agencies, asked for again so
+        that one now gone (often unlinked first) is archived as a 404, proving the withdrawal
+        (crawler.revisit). Each is marked ``revisit`` and counted once like any link."""
+        s = self.crawler.settings
+        if not s.getbool("NIANBAO_REVISIT_KNOWN", True):
+            return
+        from pathlib import Path
+
+        from crawler.revisit import known_documents
+
+        known = known_documents(Path(s.get("NIANBAO_DATA_DIR") or "data"),
+                                [a.agency_id for a in self.agencies],
+                                exclude_crawl=s.get("NIANBAO_CRAWL_ID", ""))
+        for doc in known:
+            scope = self.scopes[doc.agency_id]
+            hops = 0 if scope.in_hosts(doc.url) else 1
+            if doc.url in self._followed or not scope.check(
+                    doc.url, depth=1, hops=hops, attachment=doc.role == "attachment").allowed:
+                continue
+            self._followed.add(doc.url)
+            nb = {"agency": doc.agency_id, "depth": 1, "hops": hops, "role": doc.role,
+                  "via": "", "seed": doc.url, "in_column": True, "list": doc.url,
+                  "revisit": True}
+            yield self._request(doc.url, nb, priority=PRIORITY[doc.role] - 10)
+        self.crawler.stats.set_value("nianbao/known_documents_revisited", len(known))
 
     # -- requests ----------------------------------------------------------------------------
     def _request(self, url: str, nb: dict[str, Any], *, priority: int | None = None,
