@@ -10,7 +10,6 @@ simple: the newest validator per URL wins.
 
 from __future__ import annotations
 
-import json
 import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,24 +25,14 @@ logger = logging.getLogger(__name__)
 
 def load_validators(data_dir: Path, exclude_crawl: str = "") -> dict[str, tuple[str, str]]:
     """URL -> (etag, last_modified) from earlier crawls' journals (oldest first, newest wins)."""
+    from crawler.revisit import earlier_journal_rows
+
     out: dict[str, tuple[str, str]] = {}
-    crawls = Path(data_dir) / "crawls"
-    if not crawls.is_dir():
-        return out
-    journals = sorted(crawls.glob("*/fetched.jsonl"), key=lambda p: p.stat().st_mtime)
-    for journal in journals:
-        if journal.parent.name == exclude_crawl:
-            continue
-        with open(journal, encoding="utf-8", errors="replace") as fh:
-            for line in fh:
-                try:
-                    row = json.loads(line)
-                except ValueError:
-                    continue  # a torn last line after a crash
-                if row.get("status") == 200 and not row.get("truncated") and (
-                    row.get("etag") or row.get("last_modified")
-                ):
-                    out[row["url"]] = (row.get("etag") or "", row.get("last_modified") or "")
+    for row in earlier_journal_rows(data_dir, exclude_crawl=exclude_crawl):
+        if row.get("status") == 200 and not row.get("truncated") and (
+            row.get("etag") or row.get("last_modified")
+        ):
+            out[row["url"]] = (row.get("etag") or "", row.get("last_modified") or "")
     return out
 
 

@@ -13,7 +13,7 @@ The list comes from earlier crawls' journals (``crawls/*/fetched.jsonl``, writte
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,26 +27,32 @@ class KnownDocument:
     role: str
 
 
-def known_documents(data_dir: Path, agencies: Iterable[str], *,
-                    exclude_crawl: str = "") -> list[KnownDocument]:
-    """Report pages and files earlier crawls archived (status 200) for these agencies, each URL
-    once, in the order first archived."""
-    wanted = set(agencies)
-    found: dict[str, KnownDocument] = {}
+def earlier_journal_rows(data_dir: Path, *, exclude_crawl: str = "") -> Iterator[dict]:
+    """Every row of earlier crawls' journals, oldest crawl first; a torn last line (a crawl
+    killed mid-write) is skipped. Shared with :mod:`crawler.conditional`."""
     crawls = Path(data_dir) / "crawls"
     if not crawls.is_dir():
-        return []
+        return
     for journal in sorted(crawls.glob("*/fetched.jsonl"), key=lambda p: p.stat().st_mtime):
         if journal.parent.name == exclude_crawl:
             continue
         with open(journal, encoding="utf-8", errors="replace") as fh:
             for line in fh:
                 try:
-                    row = json.loads(line)
+                    yield json.loads(line)
                 except ValueError:
-                    continue  # a torn last line after a crash
-                if (row.get("status") == 200 and row.get("method", "GET") == "GET"
-                        and row.get("role") in ROLES and row.get("agency") in wanted
-                        and row["url"] not in found):
-                    found[row["url"]] = KnownDocument(row["url"], row["agency"], row["role"])
+                    continue
+
+
+def known_documents(data_dir: Path, agencies: Iterable[str], *,
+                    exclude_crawl: str = "") -> list[KnownDocument]:
+    """Report pages and files earlier crawls archived (status 200) for these agencies, each URL
+    once, in the order first archived."""
+    wanted = set(agencies)
+    found: dict[str, KnownDocument] = {}
+    for row in earlier_journal_rows(data_dir, exclude_crawl=exclude_crawl):
+        if (row.get("status") == 200 and row.get("method", "GET") == "GET"
+                and row.get("role") in ROLES and row.get("agency") in wanted
+                and row["url"] not in found):
+            found[row["url"]] = KnownDocument(row["url"], row["agency"], row["role"])
     return list(found.values())
