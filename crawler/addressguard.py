@@ -135,16 +135,21 @@ class AddressPolicy:
         return self.refuse_address(addr) if addr is not None else None
 
 
-def _proxied(request: Request, setting_proxy: str = "") -> bool:
+def _proxied(request: Request, setting_proxy: str = "",
+             env_proxies: dict[str, str] | None = None) -> bool:
     """Whether a proxy will carry this request (then the proxy, not us, resolves the name):
-    one in its meta, the ``NIANBAO_PROXY`` setting (crawler.proxy) or the environment's."""
+    one in its meta, the ``NIANBAO_PROXY`` setting (crawler.proxy) or the environment's.
+    ``env_proxies`` is the environment's, read once per crawl (reading it scans the whole
+    environment, and this runs for every request)."""
     if request.meta.get("proxy") or (setting_proxy and "proxy" not in request.meta):
         return True
     if "proxy" in request.meta:  # explicitly None: no proxy for this request
         return False
     parts = urlsplit(request.url)
-    proxies = urllib.request.getproxies()
-    return bool(proxies.get(parts.scheme)) and not urllib.request.proxy_bypass(parts.hostname or "")
+    proxies = urllib.request.getproxies() if env_proxies is None else env_proxies
+    # proxy_bypass_environment: CPython's no_proxy check, given the proxies (not in typeshed)
+    bypass = urllib.request.proxy_bypass_environment  # type: ignore[attr-defined]
+    return bool(proxies.get(parts.scheme)) and not bypass(parts.hostname or "", proxies)
 
 
 class AddressGuardMiddleware:
@@ -161,6 +166,7 @@ class AddressGuardMiddleware:
         self.crawler = crawler
         self.policy = AddressPolicy(parse_allow(s.getlist("NIANBAO_ADDRESS_ALLOW")))
         self.setting_proxy = str(s.get("NIANBAO_PROXY") or "")
+        self.env_proxies = urllib.request.getproxies()  # fixed for the crawl (crawler.runner)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> AddressGuardMiddleware:
@@ -177,7 +183,7 @@ class AddressGuardMiddleware:
         if why:
             raise self._refuse(request, why)
         host = urlsplit(request.url).hostname or ""
-        if literal_address(host) is not None or _proxied(request, self.setting_proxy):
+        if literal_address(host) is not None or _proxied(request, self.setting_proxy, self.env_proxies):
             return None
         from scrapy.utils.defer import maybe_deferred_to_future
         from twisted.internet import reactor
