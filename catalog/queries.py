@@ -9,6 +9,7 @@ import datetime as dt
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import sqlite_utils
 
@@ -112,20 +113,10 @@ def status_json(
                    f'"flags":{flags or "[]"}}}')
 
 
-def status_rows(
-    db: sqlite_utils.Database,
-    *,
-    as_of: dt.date,
-    year: int | None = None,
-    region: str | None = None,
-    agency: str | None = None,
-    status: str | None = None,
-    rules_file: Path | None = None,
-) -> list[dict]:
-    """The same objects as :func:`status_json`, as dicts (the table and CSV outputs use them)."""
-    return [json.loads(text) for text in status_json(
-        db, as_of=as_of, year=year, region=region, agency=agency, status=status,
-        rules_file=rules_file)]
+def status_rows(db: sqlite_utils.Database, **filters: Any) -> list[dict]:
+    """The objects of :func:`status_json` (same keyword filters) as dicts, for the table and CSV
+    outputs and for Python callers."""
+    return [json.loads(text) for text in status_json(db, **filters)]
 
 
 def report_detail(db: sqlite_utils.Database, agency_id: str, year: int) -> dict | None:
