@@ -31,8 +31,10 @@ def _claimed(row: dict[str, Any], first_seen: dt.date | None = None) -> dt.date 
     if evidence in ("meta", "page", "signature"):
         return _date(row.get("published_date"))
     url_date = _date(row.get("url_date"))
-    # a report cannot be published before its statistics year ends: such URL dates lie
-    if evidence == "url" and url_date and url_date > dt.date(int(row["year"]), 12, 31):
+    # a report cannot be published before its statistics year ends: such URL dates lie; a
+    # later one is taken (DOMAIN.md: URL before Last-Modified), even when the sandbox made it
+    # up, as a parser cannot tell
+    if url_date and url_date > dt.date(int(row["year"]), 12, 31):
         return url_date
     if row.get("last_modified") and first_seen is not None:
         appeared, edited = _date(row.get("appeared_date")), _date(row.get("edited_date"))
