@@ -71,6 +71,7 @@ DOWNLOADER_MIDDLEWARES = {
 SPIDER_MIDDLEWARES: dict[str, int] = {}
 EXTENSIONS = {
     "crawler.redact.RedactLogs": 0,  # credentials never reach crawl.log
+    "crawler.offline_psl.OfflinePublicSuffixList": 0,  # no publicsuffix.org download
     "crawler.politeness.HostBackoff": 100,
     "crawler.limits.DocumentSizeLimit": 110,
     "crawler.warc_extension.WarcExtension": 200,

@@ -12,6 +12,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -48,8 +49,14 @@ def crawl_command(registry: Path, data: Path, proxy: str, *extra: str,
     return cmd
 
 
+# An empty tldextract cache, as on a fresh machine: a crawl that would fetch the Public Suffix
+# List (Scrapy's cookie middleware does on first use) then shows up as an escape in the sandbox.
+_EMPTY_TLDEXTRACT_CACHE = tempfile.mkdtemp(prefix="nianbao-tldextract-")
+
+
 def env() -> dict[str, str]:
     e = dict(os.environ)
+    e["TLDEXTRACT_CACHE"] = _EMPTY_TLDEXTRACT_CACHE
     for k in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "no_proxy", "NO_PROXY"):
         e.pop(k, None)
     return e
