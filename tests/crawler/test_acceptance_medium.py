@@ -22,7 +22,10 @@ import pytest
 from sandbox.universe import MIRROR_HOST
 from tests.crawler.harness import archived_ok, overlaps, run_crawl, write_registry
 
-pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.timeout(3600)]
+# `make acceptance` runs it (with the medium e2e pipeline); `make test` leaves it out: it is a
+# 5-15 minute crawl of thousands of pages, and the small-world tests cover the same rules.
+pytestmark = [pytest.mark.acceptance, pytest.mark.slow, pytest.mark.browser,
+              pytest.mark.timeout(3600)]
 
 LATENCY_MS = 60  # two requests in flight to one host would overlap by about this much
 
