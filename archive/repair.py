@@ -77,7 +77,7 @@ def _remove_dead_creations(data_dir: Path) -> None:
     wdir = files.warcs_dir(data_dir)
     for path in wdir.glob(".*.creating") if wdir.is_dir() else []:
         pid = path.name[1:].split("-", 1)[0]
-        if not pid.isdigit() or _alive(int(pid)):
+        if not pid.isdigit() or pid_alive(int(pid)):
             continue
         try:
             with open(path, "rb") as fh:
@@ -88,7 +88,8 @@ def _remove_dead_creations(data_dir: Path) -> None:
             continue
 
 
-def _alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """Whether a process with this id exists (ours or another user's)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

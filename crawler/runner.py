@@ -28,6 +28,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from archive.repair import pid_alive
 from catalog.registry import Agency, load_registry, select
 
 logger = logging.getLogger(__name__)
@@ -35,16 +36,6 @@ logger = logging.getLogger(__name__)
 
 def new_crawl_id() -> str:
     return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(2)
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def prepare_crawl_dir(data_dir: Path, crawl_id: str, *, resume: bool) -> tuple[Path, str]:
@@ -60,7 +51,7 @@ def prepare_crawl_dir(data_dir: Path, crawl_id: str, *, resume: bool) -> tuple[P
                 pid = int(marker.read_text().split()[0])
             except (ValueError, IndexError):
                 pid = -1
-            if pid > 0 and pid != os.getpid() and _pid_alive(pid):
+            if pid > 0 and pid != os.getpid() and pid_alive(pid):
                 raise RuntimeError(f"crawl {crawl_id} is still running (pid {pid})")
             job = crawl_dir / "job"
             if job.exists():
