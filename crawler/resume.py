@@ -127,3 +127,125 @@ class ReplayMiddleware:
         request.meta["nb_class"] = row.get("class")
         return cls(url=request.url, status=int(row.get("status") or stored.http_status or 200),
                    headers=headers, body=record.payload, request=request, flags=["replayed"])
+
+
+def _sha1_hex(warc_digest: str | None) -> str:
+    """``sha1:BASE32`` (a WARC payload digest) as the hex the journal keys use."""
+    import base64
+
+    if not warc_digest or not warc_digest.lower().startswith("sha1:"):
+        return ""
+    try:
+        return base64.b32decode(warc_digest[5:].upper()).hex()
+    except ValueError:
+        return ""
+
+
+def _crawl_of(path: Path) -> str | None:
+    """The ``isPartOf`` of a WARC file's warcinfo (its first record), or None."""
+    from archive.reader import iter_records
+
+    try:
+        first = next(iter_records(path, with_payload=True), None)
+    except ValueError:
+        return None
+    if first is None or first.rec_type != "warcinfo":
+        return None
+    for line in first.payload.decode("utf-8", "replace").splitlines():
+        name, _, value = line.partition(":")
+        if name.strip() == "isPartOf":
+            return value.strip()
+    return None
+
+
+def reconcile_journal(data_dir: Path, crawl_id: str) -> int:
+    """After a kill, add to the crawl's journal every exchange its WARCs hold but it does not
+    name, and to the dedup index every full capture it lost; return how many rows were added.
+
+    The writer archives an exchange, then appends its journal line, and commits the dedup index
+    at most every half second. A ``kill -9`` between the two leaves an archived answer the
+    journal does not know, which the resumed crawl would fetch and archive again in full (the
+    dedup entry that would have made it a revisit may be lost too). Records are written and
+    journaled in one order, so only the journal's last file (after its last row) and the
+    crawl's files the journal never names can hold such exchanges; those are read back here.
+    Run it after :func:`archive.repair.repair_data_dir`, before the crawl opens its journal.
+    """
+    from archive import files
+    from archive.dedup import DedupIndex, Original, index_path
+    from archive.reader import iter_records
+
+    data_dir = Path(data_dir)
+    jpath = data_dir / "crawls" / crawl_id / "fetched.jsonl"
+    rows = load_journal(jpath)
+    known = {r.get("record_id") for r in rows.values()}
+    named: dict[str, int] = {}
+    last_file = ""
+    if jpath.exists():
+        with open(jpath, encoding="utf-8", errors="replace") as fh:
+            for line in fh:
+                try:
+                    row = json.loads(line)
+                except ValueError:
+                    continue
+                named[row.get("file", "")] = max(named.get(row.get("file", ""), -1),
+                                                 int(row.get("offset") or 0))
+                last_file = row.get("file", "") or last_file
+    candidates = [p for p in files.closed_warcs(data_dir) + files.open_warcs(data_dir)
+                  if (p.name.removesuffix(".open") == last_file)
+                  or (p.name.removesuffix(".open") not in named and _crawl_of(p) == crawl_id)]
+    added: list[dict[str, Any]] = []
+    dedup = DedupIndex(index_path(data_dir))
+    try:
+        for path in sorted(candidates, key=lambda p: p.name):
+            name = path.name.removesuffix(".open")
+            exchanges: dict[str, dict[str, Any]] = {}
+            try:
+                for rec in iter_records(path, with_payload=True):
+                    if rec.rec_type in ("response", "revisit"):
+                        if not rec.header("WARC-Truncated") and rec.rec_type == "response":
+                            original = Original(rec.target_uri or "", rec.date, rec.record_id,
+                                                name, rec.offset)
+                            dedup.add(rec.header("WARC-Payload-Digest"), original, commit=False)
+                        if rec.record_id in known:
+                            continue
+                        exchanges[rec.record_id] = {
+                            "url": rec.target_uri, "method": "GET", "status": rec.http_status,
+                            "class": None, "file": name, "offset": rec.offset,
+                            "record_id": rec.record_id,
+                            "etag": rec.http_header("ETag") or "",
+                            "last_modified": rec.http_header("Last-Modified") or "",
+                            "truncated": rec.header("WARC-Truncated"), "body_sha1": "",
+                            "role": None, "agency": None, "reconciled": True,
+                        }
+                        continue
+                    row = exchanges.get(rec.header("WARC-Concurrent-To") or "")
+                    if row is None:
+                        continue
+                    if rec.rec_type == "request":
+                        row["method"] = (rec.http_protocol or "GET").upper()
+                        row["body_sha1"] = _sha1_hex(rec.header("WARC-Payload-Digest"))
+                    elif rec.rec_type == "metadata":
+                        fields = dict(line.partition(":")[::2] for line in
+                                      rec.payload.decode("utf-8", "replace").splitlines() if ":" in line)
+                        fields = {k.strip(): v.strip() for k, v in fields.items()}
+                        row["class"] = fields.get("response-class")
+                        row["agency"] = fields.get("agency-id") or None
+                        row["role"] = fields.get("role") or None
+                        added.append(row)  # the metadata record closes the exchange
+            except ValueError as exc:
+                logger.warning("resume: stopped reading %s at a bad record (%s)", path, exc)
+        dedup.commit()
+    finally:
+        dedup.close()
+    if added:
+        with open(jpath, "a+", encoding="utf-8") as fh:
+            fh.seek(0, 2)
+            if fh.tell():  # a torn last line must not swallow the first added row
+                fh.seek(fh.tell() - 1)
+                if fh.read(1) != "\n":
+                    fh.write("\n")
+            for row in added:
+                fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+        logger.info("resume: %d archived answers were missing from the journal of %s; added",
+                    len(added), crawl_id)
+    return len(added)

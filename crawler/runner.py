@@ -9,7 +9,10 @@ persist the JOBDIR (a second signal forces an unclean stop). ``resume=<id>`` con
 A ``RUNNING`` marker tells a clean stop from a crash: if it is still there when resuming (the
 process was killed with ``kill -9`` or died), the JOBDIR is not trusted — it is moved aside and
 the crawl restarts from its seeds with :class:`crawler.resume.ReplayMiddleware` answering every
-already-archived request from the WARCs, so nothing archived is fetched twice.
+already-archived request from the WARCs, so nothing archived is fetched twice. Before that, the
+dead writer's WARCs are repaired and the journal is reconciled with them
+(:func:`crawler.resume.reconcile_journal`): a kill between archiving an answer and journaling it
+must not make the answer be fetched and archived again.
 
 Only one crawl may run per process (Twisted's reactor cannot be restarted); run crawls in
 subprocesses to run several.
@@ -122,6 +125,13 @@ def run_crawl(
     agencies = select(registry_agencies, only)
     cid = resume or crawl_id or new_crawl_id()
     crawl_dir, mode = prepare_crawl_dir(data_dir, cid, resume=bool(resume))
+    if mode == "recover":
+        # a killed crawl: close its torn WARCs, then journal what they hold that it never named
+        from archive.repair import repair_data_dir
+        from crawler.resume import reconcile_journal
+
+        repair_data_dir(data_dir)
+        reconcile_journal(data_dir, cid)
     if proxy:
         # Scrapy's HttpProxyMiddleware reads these; the browser's requests go through Scrapy.
         os.environ["http_proxy"] = os.environ["https_proxy"] = proxy
