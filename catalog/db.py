@@ -334,3 +334,70 @@ def m007_status_order_and_first_evidence(db: sqlite_utils.Database) -> None:
     db.table("agencies").create_index(["region_code", "agency_id"], if_not_exists=True)
     db.table("status").add_column("evidence_first", str)
     db.execute("delete from status")
+
+
+# What status rows repeat of their agency and its division (m008), in step with the sources.
+STATUS_AGENCY_COLUMNS = ("agency_name", "region_code", "region_name", "level", "kind")
+
+
+@migrations()
+def m008_status_denormalised(db: sqlite_utils.Database) -> None:
+    """Status rows carry their agency's name, division (code and name), level and kind, so the
+    watchdog UI at national scale needs no join (issue 7): Datasette counted the 1.1 million
+    rows of ``status_view`` through a join to agencies and regions on every unfiltered page
+    (seconds), and the stored queries joined them to filter by region and sort by name.
+
+    ``compute_status`` writes the copies; triggers keep them in step when an agency or a
+    division changes between two computations (a registry reloaded by ``nianbao index``), so
+    no path that writes ``agencies`` or ``regions`` can leave a stale name in ``status``.
+    Indexes follow the stored queries' WHERE and ORDER BY (checked with EXPLAIN QUERY PLAN):
+    one status by year (newest first), division and name — missing, unverified, a coverage
+    cell; one status by days late — late reports, most days first, streamed without a sort;
+    a division's rows by year — a region's page and its coverage. They replace the two
+    indexes of m001/m006 that are their prefixes."""
+    status = db.table("status")
+    for column in STATUS_AGENCY_COLUMNS:
+        status.add_column(column, str)
+    db.execute(
+        "update status set agency_name = a.name, region_code = a.region_code, "
+        "region_name = r.name, level = a.level, kind = a.kind "
+        "from agencies a left join regions r on r.code = a.region_code "
+        "where a.agency_id = status.agency_id"
+    )
+    db.execute("drop index if exists idx_status_status")
+    db.execute("drop index if exists idx_status_status_year_agency_id")
+    db.execute("create index if not exists idx_status_status_year_region "
+               "on status (status, year desc, region_code, agency_name)")
+    db.execute("create index if not exists idx_status_status_days_late "
+               "on status (status, days_late, year, region_code)")
+    db.execute("create index if not exists idx_status_region_year "
+               "on status (region_code, year, status)")
+    copy_agency = (
+        "update status set agency_name = new.name, region_code = new.region_code, "
+        "region_name = (select name from regions where code = new.region_code), "
+        "level = new.level, kind = new.kind where agency_id = new.agency_id;"
+    )
+    db.executescript(f"""
+        create trigger if not exists status_agency_inserted after insert on agencies
+        begin {copy_agency} end;
+        create trigger if not exists status_agency_updated
+        after update of name, region_code, level, kind on agencies
+        when old.name is not new.name or old.region_code is not new.region_code
+          or old.level is not new.level or old.kind is not new.kind
+        begin {copy_agency} end;
+        create trigger if not exists status_region_inserted after insert on regions
+        begin update status set region_name = new.name where region_code = new.code; end;
+        create trigger if not exists status_region_updated after update of name on regions
+        when old.name is not new.name
+        begin update status set region_name = new.name where region_code = new.code; end;
+    """)
+    db.execute("drop view if exists status_view")
+    db.create_view(
+        "status_view",
+        """
+        select agency_id, agency_name, region_code, region_name, level, kind, year, status,
+               days_late, deadline, published, published_source, first_seen, url, evidence,
+               flags, reason, as_of
+        from status
+        """,
+    )
