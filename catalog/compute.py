@@ -16,6 +16,7 @@ from typing import NamedTuple
 
 import sqlite_utils
 
+from catalog.db import STATUS_AGENCY_COLUMNS
 from catalog.deadlines import DeadlineRules, expected_years
 from catalog.status import Coverage, FoundReport, decide
 
@@ -61,6 +62,7 @@ def compute_status(
             Coverage(when, complete=bool(row["complete"]), reason=row["reason"] or row["status"] or "")
         )
         seed_crawls[row["agency_id"]].append((when, row["crawl_id"]))
+    region_names = dict(db.execute("select code, name from regions").fetchall())
     total = 0
     with db.conn:  # one transaction; plain executemany, the bulk path of sqlite3
         db.execute("delete from expectations")
@@ -71,16 +73,16 @@ def compute_status(
             chunk = [dict(zip(columns, r, strict=True)) for r in agencies.fetchmany(CHUNK)]
             if not chunk:
                 break
-            expectations, statuses = _chunk_rows(db, chunk, rules, as_of, coverage, seed_crawls)
+            expectations, statuses = _chunk_rows(db, chunk, rules, as_of, coverage, seed_crawls,
+                                                 region_names)
             _bulk_insert(db, "expectations", EXPECTATION_COLUMNS, expectations)
             _bulk_insert(db, "status", STATUS_COLUMNS, statuses)
             total += len(statuses)
         db.execute("delete from coverage_counts")
         db.execute(
             "insert into coverage_counts (region_code, level, year, status, n) "
-            "select a.region_code, a.level, s.year, s.status, count(*) from status s "
-            "join agencies a on a.agency_id = s.agency_id "
-            "group by a.region_code, a.level, s.year, s.status"
+            "select region_code, level, year, status, count(*) from status "
+            "group by region_code, level, year, status"
         )
     _flag_duplicate_text(db)
     return total
@@ -101,7 +103,7 @@ class _Report(NamedTuple):
 
 STATUS_COLUMNS = ("agency_id", "year", "as_of", "status", "days_late", "deadline", "published",
                   "published_source", "date_basis", "first_seen", "url", "report_id", "evidence",
-                  "evidence_first", "flags", "reason")
+                  "evidence_first", "flags", "reason", *STATUS_AGENCY_COLUMNS)
 EXPECTATION_COLUMNS = ("agency_id", "year", "deadline", "rule_id", "rule_source")
 _EVIDENCE_JSON = ("json_object('url', url, 'warc_file', warc_file, 'offset', offset, "
                   "'record_id', record_id, 'captured_at', captured_at, "
@@ -115,6 +117,7 @@ def _chunk_rows(
     as_of: dt.date,
     coverage: dict[str, list[Coverage]],
     seed_crawls: dict[str, list[tuple[dt.datetime, str]]],
+    region_names: dict[str, str],
 ) -> tuple[list[tuple], list[list]]:
     """Expectation and status rows (as tuples in ``*_COLUMNS`` order) for a batch of agencies.
 
@@ -138,6 +141,9 @@ def _chunk_rows(
     missing: list[tuple[list, str, dt.date]] = []  # rows whose evidence is the absence
     for agency in chunk:
         agency_id = agency["agency_id"]
+        # the agency's copies in every status row (m008): the UI filters and sorts on them
+        about = [agency["name"], agency["region_code"],
+                 region_names.get(agency["region_code"]), agency["level"], agency["kind"]]
         since = agency["since"] or DEFAULT_SINCE
         cov = [c for c in coverage.get(agency_id, []) if c.crawled_at.date() <= as_of]
         for year in expected_years(since, as_of):
@@ -186,6 +192,7 @@ def _chunk_rows(
                 first,
                 json.dumps(flags) if flags else "[]",
                 verdict.reason,
+                *about,
             ]
             statuses.append(row)
             if verdict.status == "missing" and shown is None:
