@@ -377,20 +377,22 @@ def m008_status_denormalised(db: sqlite_utils.Database) -> None:
         "region_name = (select name from regions where code = new.region_code), "
         "level = new.level, kind = new.kind where agency_id = new.agency_id;"
     )
-    db.executescript(f"""
-        create trigger if not exists status_agency_inserted after insert on agencies
-        begin {copy_agency} end;
-        create trigger if not exists status_agency_updated
-        after update of name, region_code, level, kind on agencies
-        when old.name is not new.name or old.region_code is not new.region_code
-          or old.level is not new.level or old.kind is not new.kind
-        begin {copy_agency} end;
-        create trigger if not exists status_region_inserted after insert on regions
-        begin update status set region_name = new.name where region_code = new.code; end;
-        create trigger if not exists status_region_updated after update of name on regions
-        when old.name is not new.name
-        begin update status set region_name = new.name where region_code = new.code; end;
-    """)
+    # one statement per execute: executescript would commit the migration's transaction
+    triggers = (
+        f"create trigger status_agency_inserted after insert on agencies begin {copy_agency} end",
+        "create trigger status_agency_updated "
+        "after update of name, region_code, level, kind on agencies "
+        "when old.name is not new.name or old.region_code is not new.region_code "
+        "or old.level is not new.level or old.kind is not new.kind "
+        f"begin {copy_agency} end",
+        "create trigger status_region_inserted after insert on regions "
+        "begin update status set region_name = new.name where region_code = new.code; end",
+        "create trigger status_region_updated after update of name on regions "
+        "when old.name is not new.name "
+        "begin update status set region_name = new.name where region_code = new.code; end",
+    )
+    for sql in triggers:
+        db.execute(sql)
     db.execute("drop view if exists status_view")
     db.create_view(
         "status_view",
