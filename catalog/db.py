@@ -353,7 +353,8 @@ def m008_status_denormalised(db: sqlite_utils.Database) -> None:
     Indexes follow the stored queries' WHERE and ORDER BY (checked with EXPLAIN QUERY PLAN):
     one status by year (newest first), division and name — missing, unverified, a coverage
     cell; one status by days late — late reports, most days first, streamed without a sort;
-    a division's rows by year — a region's page and its coverage. They replace the two
+    a division's rows in the contract's order (region, agency, year) — a region's page, its
+    coverage, and ``nianbao status`` streamed from status alone. They replace the two
     indexes of m001/m006 that are their prefixes."""
     status = db.table("status")
     for column in STATUS_AGENCY_COLUMNS:
@@ -370,8 +371,8 @@ def m008_status_denormalised(db: sqlite_utils.Database) -> None:
                "on status (status, year desc, region_code, agency_name)")
     db.execute("create index if not exists idx_status_status_days_late "
                "on status (status, days_late, year, region_code)")
-    db.execute("create index if not exists idx_status_region_year "
-               "on status (region_code, year, status)")
+    db.execute("create index if not exists idx_status_region_agency "
+               "on status (region_code, agency_id, year, status)")
     copy_agency = (
         "update status set agency_name = new.name, region_code = new.region_code, "
         "region_name = (select name from regions where code = new.region_code), "
