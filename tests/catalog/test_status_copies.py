@@ -16,7 +16,7 @@ from click.testing import CliRunner
 
 from catalog.compute import compute_status
 from catalog.db import catalog_path, migrations, open_catalog
-from catalog.queries import ensure_status
+from catalog.queries import ensure_status, status_rows
 from catalog.ui import METADATA_FILE
 from nianbao.cli import main
 from tests.catalog.sample import AS_OF_TEXT, build_sample_catalog
@@ -74,9 +74,12 @@ def test_registry_reloaded_by_index_reaches_status(tmp_path):
     assert ("c", 2024, "淮安市清江浦区教育体育局", "320812", "清江浦区", "county",
             "department") in rows
     assert not any(r[0] == "c" and r[3] == "320813" for r in rows)
-    # the UI's stored query finds it under its new division only
+    # the UI's stored query and `nianbao status --region` find it under its new division only
     assert _missing_agencies(db, "320812") == {"淮安市清江浦区教育体育局"}
     assert "淮安市清江浦区教育体育局" not in _missing_agencies(db, "320813")
+    assert {(r["agency_id"], r["agency_name"]) for r in status_rows(
+        db, as_of=AS_OF, region="320812")} == {("c", "淮安市清江浦区教育体育局")}
+    assert "c" not in {r["agency_id"] for r in status_rows(db, as_of=AS_OF, region="320813")}
 
 
 def test_agency_changed_between_computations_reaches_status(tmp_path):
@@ -96,6 +99,11 @@ def test_agency_changed_between_computations_reaches_status(tmp_path):
     assert rows == joined_rows(db)
     assert ("b", 2024, "洪泽区财政局（改）", "320812", "清江浦区", "county", "other") in rows
     assert ("gov", 2024, "洪泽区政府", "320813", "洪泽县", "county", "government") in rows
+    contract = {r["agency_id"]: r for r in status_rows(db, as_of=AS_OF, year=2024)}
+    assert (contract["b"]["agency_name"], contract["b"]["region_code"], contract["b"]["kind"]
+            ) == ("洪泽区财政局（改）", "320812", "other")
+    # the contract's order (region, agency): b moved to 320812, before the others of 320813
+    assert list(contract) == ["b", "a", "c", "d", "gov"]
     # the verdicts themselves are not touched
     assert db.execute("select status, evidence, flags from status order by agency_id, year"
                       ).fetchall() == before
