@@ -143,8 +143,24 @@ class DataLossRetryMiddleware:
         return retry
 
 
-class _UrgentFirstQueue(deque):  # type: ignore[type-arg]
-    """A download slot's queue in which requests flagged ``nb_urgent`` go to the front."""
+class _SlotQueue(deque):  # type: ignore[type-arg]
+    """A download slot's queue that (1) puts requests flagged ``nb_urgent`` at the front and
+    (2) counts a request as transferring the moment it leaves the queue.
+
+    (2) closes a race in Scrapy's downloader (2.13+ with the asyncio reactor). Its
+    ``_process_queue`` pops a request and schedules the download as an asyncio task; the request
+    joins ``slot.transferring`` only when that task first runs. The slot's delay is what keeps
+    the loop from popping a second one meanwhile: it re-checks the delay against the clock, and
+    if the process was descheduled for longer than the delay between the two clock readings (a
+    loaded machine and a 20 ms delay; or the 1 ms delay :class:`HostBackoff` sets after a 503),
+    the slot looks free and a second request to the host starts alongside the first. The sandbox
+    log showed exactly that under load: two requests of one slot in flight, ``transferring``
+    holding both. Marking the request here makes ``free_transfer_slots()`` right at once;
+    ``_download`` adds it again (a set) and removes it when the download ends."""
+
+    def __init__(self, items: Any = (), slot: Any = None):
+        super().__init__(items)
+        self.slot = slot
 
     def append(self, item: Any) -> None:
         request = item[0]
@@ -153,10 +169,17 @@ class _UrgentFirstQueue(deque):  # type: ignore[type-arg]
         else:
             super().append(item)
 
+    def popleft(self) -> Any:
+        item = super().popleft()
+        if self.slot is not None:
+            self.slot.transferring.add(item[0])
+        return item
+
 
 class UrgentFirstDownloader(Downloader):
-    """Scrapy's downloader, except that a rendering browser's requests (``nb_urgent``) jump
-    their host's queue. They still wait for the host's one connection and its delay, but not
+    """Scrapy's downloader, except that a slot never has more requests in flight than its
+    concurrency (see :class:`_SlotQueue`), and a rendering browser's requests (``nb_urgent``)
+    jump their host's queue. They still wait for the host's one connection and its delay, but not
     behind every page already queued for that host — which could outlast the browser's
     navigation timeout. Set as ``DOWNLOADER``."""
 
@@ -174,6 +197,6 @@ class UrgentFirstDownloader(Downloader):
 
     def _get_slot(self, request: Request, spider: Any = None) -> tuple[str, Any]:
         key, slot = super()._get_slot(request)
-        if not isinstance(slot.queue, _UrgentFirstQueue):
-            slot.queue = _UrgentFirstQueue(slot.queue)
+        if not isinstance(slot.queue, _SlotQueue):
+            slot.queue = _SlotQueue(slot.queue, slot)
         return key, slot
