@@ -124,6 +124,12 @@ class PortalSpider(scrapy.Spider):
         # crawled: let a body that needs no browser go first, so one ``render=always`` row does
         # not make the whole shared portal render (its report_url, if given, is still rendered,
         # and ``auto`` renders any page that turns out to need it).
+        # Scrapy takes start requests lazily: a link to a seed URL can be found before its seed
+        # request is made (a resumed crawl, answered from the archive, outruns its seeds), and
+        # the first request for a URL is the one crawled. Claim every seed first, so a seed is
+        # always crawled as a seed (depth 0, its own agency) whatever the order.
+        for a in self.agencies:
+            self._followed.update(a.seed_urls)
         for a in sorted(self.agencies, key=lambda a: a.render == "always"):
             for i, url in enumerate(a.seed_urls):
                 role = "column" if (a.report_url and url == a.report_url) else "seed"

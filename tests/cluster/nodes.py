@@ -59,6 +59,14 @@ class LocalNode:
             os.killpg(self.proc.pid, signal.SIGKILL)
             self.proc.wait(timeout=30)
 
+    def restart(self, timeout: float = 60) -> None:
+        """Kill the node with its crawls and start it again on the same port and folder: a
+        Scrapyd restarted by its service manager, which forgets every job it had (its job list
+        lives in memory)."""
+        self.kill()
+        self.proc = start_node(self.home, port=int(self.url.rsplit(":", 1)[1]),
+                               timeout=timeout).proc
+
     def stop(self) -> None:
         if self.proc.poll() is not None:
             return
@@ -69,11 +77,13 @@ class LocalNode:
             self.kill()
 
 
-def start_node(home: Path, *, max_proc: int = 4, timeout: float = 60) -> LocalNode:
+def start_node(home: Path, *, max_proc: int = 4, timeout: float = 60,
+               port: int | None = None) -> LocalNode:
     home.mkdir(parents=True, exist_ok=True)
-    port = free_port()
-    (home / "scrapyd.conf").write_text(CONF.format(port=port, home=home, max_proc=max_proc))
-    log = open(home / "scrapyd.out", "wb")  # noqa: SIM115 - lives as long as the node
+    if port is None or not (home / "scrapyd.conf").exists():
+        port = port or free_port()
+        (home / "scrapyd.conf").write_text(CONF.format(port=port, home=home, max_proc=max_proc))
+    log = open(home / "scrapyd.out", "ab")  # noqa: SIM115 - lives as long as the node
     proc = subprocess.Popen([sys.executable, "-m", "scrapyd"], cwd=home, env=_env(),
                             stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     log.close()
