@@ -34,6 +34,7 @@ import json
 import logging
 import os
 import shutil
+import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
@@ -136,7 +137,7 @@ class PartJob:
     domains: list[str]
     node: str
     job_id: str = ""
-    state: str = "pending"  # pending | running | finished | failed
+    state: str = "pending"  # pending | running | finished | failed | cancelled
     attempts: int = 0
     nodes_tried: list[str] = field(default_factory=list)
     report: str = ""
@@ -235,7 +236,8 @@ class _Runner:
                  poll: float, proxy: str | None, node_grace: float, node_timeout: float,
                  time_limit: float,
                  project: str, version: str | None, simulated_date: str | None,
-                 on_event: Callable[[str, dict[str, Any]], None] | None):
+                 on_event: Callable[[str, dict[str, Any]], None] | None,
+                 stop: threading.Event | None = None):
         from crawler.runner import new_crawl_id
 
         if not nodes:
@@ -260,6 +262,7 @@ class _Runner:
         self.project = project
         self.version = version
         self.on_event = on_event
+        self.stop = stop or threading.Event()
         self.silent_since: dict[str, float] = {}
         self.versions: dict[str, str] = {}
         self.lost: set[str] = set()  # parts whose node forgot their job
@@ -439,15 +442,43 @@ class _Runner:
                 self.cancel_all()
                 raise ClusterError(f"cluster crawl {self.crawl_id}: time limit of "
                                    f"{self.time_limit:g} s reached; jobs cancelled")
-            time.sleep(self.poll)
+            if self.stop.is_set():
+                self.cancel_all()
+                raise ClusterError(f"cluster crawl {self.crawl_id}: stopped; jobs cancelled "
+                                   "(their partial crawl reports are kept)")
+            self.stop.wait(self.poll)
 
-    def cancel_all(self) -> None:
+    def cancel_all(self, wait: float = 60.0) -> None:
+        """Cancel every active part's job the way Ctrl-C stops a crawl (Scrapyd sends the crawl
+        SIGTERM: it finishes the requests in flight, closes its WARCs and writes its report),
+        then wait up to ``wait`` seconds for the jobs to end and collect their logs."""
+        cancelled = []
         for part in self.active():
             try:
-                self.nodes[part.node].cancel(self.project, part.job_id)
+                self.nodes[part.node].cancel(self.project, part.job_id, signal="TERM")
+                cancelled.append(part)
             except ScrapydError as exc:
                 logger.warning("cluster: cancel %s on %s: %s", part.job_id, part.node, exc)
-            part.state = "failed"
+            part.state = "cancelled"
+        self.event("cancelled", parts=[p.crawl_id for p in cancelled])
+        end = time.monotonic() + wait
+        waiting = list(cancelled)
+        while waiting and time.monotonic() < end:
+            for node in {p.node for p in waiting}:
+                try:
+                    jobs = self.nodes[node].list_jobs(self.project)
+                except ScrapydError:
+                    waiting = [p for p in waiting if p.node != node]
+                    continue
+                done = {j["id"]: j for j in jobs["finished"]}
+                busy = {j["id"] for state in ("pending", "running") for j in jobs[state]}
+                for part in [p for p in waiting if p.node == node]:
+                    if part.job_id in done or part.job_id not in busy:
+                        self.finish(part, node, done.get(part.job_id, {}))
+                        part.state = "cancelled"
+                        waiting.remove(part)
+            if waiting:
+                time.sleep(min(self.poll, 1.0))
 
     def write_summary(self) -> Path:
         self.run.dead_nodes = list(self.dead)
@@ -465,7 +496,8 @@ def run_on_nodes(registry: Path, agency_ids: list[str] | None, nodes: list[str],
                  node_timeout: float = 30.0,
                  time_limit: float = 0, project: str = PROJECT, version: str | None = None,
                  simulated_date: str | None = None,
-                 on_event: Callable[[str, dict[str, Any]], None] | None = None) -> ClusterRun:
+                 on_event: Callable[[str, dict[str, Any]], None] | None = None,
+                 stop: threading.Event | None = None) -> ClusterRun:
     """Crawl ``agency_ids`` of ``registry`` (all when None or empty) on Scrapyd ``nodes``
     (URLs such as ``http://10.0.0.5:6800``, the project deployed with ``nianbao deploy``) into
     ``data_dir``, which every node must reach at the same path; returns when every part has
@@ -473,7 +505,9 @@ def run_on_nodes(registry: Path, agency_ids: list[str] | None, nodes: list[str],
     JSON); ``proxy`` is the HTTP proxy the crawlers use; a node silent for ``node_grace``
     seconds is dead and its parts move to a live node (``node_timeout``: how long one API call
     may take; ``version``: the deployed project version, default each node's newest).
-    ``on_event(kind, info)`` reports progress (scheduled, finished, failed, node-dead, rescheduled).
+    ``on_event(kind, info)`` reports progress (scheduled, finished, failed, node-dead, rescheduled,
+    job-lost, cancelled). Setting ``stop`` (from a signal handler, say) cancels every job; each
+    crawl stops cleanly and keeps its partial report.
 
     Raises :class:`ClusterError` when no node answers, every node died, a part failed (its
     log is in ``crawls/<part>/crawl.log``), or ``time_limit`` seconds passed; ``KeyError`` for
@@ -484,7 +518,7 @@ def run_on_nodes(registry: Path, agency_ids: list[str] | None, nodes: list[str],
                      poll=poll, proxy=proxy, node_grace=node_grace, node_timeout=node_timeout,
                      time_limit=time_limit,
                      project=project, version=version, simulated_date=simulated_date,
-                     on_event=on_event)
+                     on_event=on_event, stop=stop)
     try:
         runner.start()
         runner.follow()

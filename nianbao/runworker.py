@@ -14,6 +14,7 @@ import datetime as dt
 import json
 import signal
 import subprocess
+import threading
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
@@ -145,11 +146,16 @@ def _run_on_nodes(spec: dict[str, Any], data_dir: Path) -> tuple[int, str | None
         print(f"[{dt.datetime.now(dt.UTC).isoformat(timespec='seconds')}] cluster {kind}: "
               f"{json.dumps(info, ensure_ascii=False, default=str)}", flush=True)
 
+    # SIGTERM/SIGINT (systemd stopping the unit, Ctrl-C) cancel the Scrapyd jobs: each crawl
+    # stops cleanly and keeps its partial report, and the run closes as such
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
     try:
         result = run_on_nodes(Path(spec["registry"]), spec.get("only"), list(spec["nodes"]),
                               data_dir, crawl_id=spec["crawl_id"], settings=spec.get("settings"),
                               proxy=spec.get("proxy"), time_limit=spec.get("time_limit") or 0,
-                              on_event=event)
+                              on_event=event, stop=stop)
     except ClusterError as exc:
         run = exc.run
         return 1, str(exc), list(run.report_paths) if run is not None else []

@@ -142,6 +142,103 @@ def test_partitioned_crawl_equals_a_single_node_crawl(world):
     assert sorted(summary["warc_files"]) == sorted(p.name for p in run.warc_files)
 
 
+def test_a_restarted_node_that_forgot_its_job_has_the_part_run_again(world):
+    """Scrapyd keeps its job list in memory: a node restarted mid-job (by systemd, say) answers
+    again but no longer knows the job, and its crawl died with it. The part must run again,
+    resuming from what it archived, and the run complete with the node still counted alive."""
+    sb, nodes, registry = world["sb"], world["nodes"], world["registry"]
+    data = world["base"] / "node-restarts"
+    victim = nodes[0]
+    outcome: dict[str, Any] = {}
+    events: list[tuple[str, dict]] = []
+
+    def run() -> None:
+        try:
+            outcome["run"] = run_on_nodes(
+                registry, world["ids"], [n.url for n in nodes], data, settings=TEST_SETTINGS,
+                proxy=sb.proxy_url, poll=0.5, node_grace=8, simulated_date=DAY, time_limit=240,
+                on_event=lambda kind, info: events.append((kind, info)))
+        except Exception as exc:  # noqa: BLE001 - handed to the test thread
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    deadline = time.monotonic() + 120
+    lost_part = None
+    while time.monotonic() < deadline and lost_part is None:
+        for crawl in (data / "crawls").glob("*-p*/crawl.json"):
+            info = json.loads(crawl.read_text())
+            journal = crawl.parent / "fetched.jsonl"
+            if info["node"] == victim.url and journal.exists() and \
+                    len(journal.read_text().splitlines()) >= 5:
+                lost_part = info["crawl_id"]
+        time.sleep(0.1)
+    assert lost_part, "the node never started crawling"
+    assert not (data / "crawls" / lost_part / "report.json").exists(), "restarted too late"
+    victim.restart()
+    thread.join(timeout=300)
+    assert "error" not in outcome, outcome.get("error")
+    result: ClusterRun = outcome["run"]
+
+    assert result.complete and result.dead_nodes == []
+    assert ("job-lost", {"part": lost_part, "node": victim.url,
+                         "job": f"{lost_part}-a1"}) in events
+    assert [r["part"] for r in result.rescheduled] == [lost_part]
+    again = next(p for p in result.parts if p.crawl_id == lost_part)
+    assert again.attempts == 2 and again.state == "finished"
+    log = (data / "crawls" / lost_part / "crawl.log").read_text()
+    assert "archived answers will be replayed, not fetched" in log
+
+    assert_same_catalog(data, world)
+
+
+def test_stopping_a_cluster_run_cancels_its_jobs_and_keeps_partial_reports(world):
+    """What SIGTERM to a run worker does (it sets ``stop``): every Scrapyd job is cancelled,
+    no crawl goes on running on a node, and each part's crawl stopped cleanly with a report."""
+    from crawler.cluster import ClusterError
+    from crawler.scrapyd_api import ScrapydNode
+
+    sb, nodes, registry = world["sb"], world["nodes"], world["registry"]
+    data = world["base"] / "stopped"
+    stop = threading.Event()
+    outcome: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            outcome["run"] = run_on_nodes(
+                registry, world["ids"], [n.url for n in nodes], data,
+                # slow enough that neither part can finish before it is stopped
+                settings={**TEST_SETTINGS, "DOWNLOAD_DELAY": 0.5},
+                proxy=sb.proxy_url, poll=0.5, simulated_date=DAY, time_limit=240, stop=stop)
+        except Exception as exc:  # noqa: BLE001 - handed to the test thread
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        journals = list((data / "crawls").glob("*-p*/fetched.jsonl"))
+        if len(journals) == 2 and all(len(j.read_text().splitlines()) >= 5 for j in journals):
+            break
+        time.sleep(0.1)
+    stop.set()
+    thread.join(timeout=180)
+    assert not thread.is_alive()
+    error = outcome.get("error")
+    assert isinstance(error, ClusterError) and "stopped" in str(error), outcome
+    run_ = error.run
+    assert run_ is not None and {p.state for p in run_.parts} == {"cancelled"}
+    for node in nodes:
+        jobs = ScrapydNode(node.url).list_jobs("nianbao")
+        assert not [j for j in jobs["pending"] + jobs["running"] if j["id"].startswith(run_.crawl_id)]
+    for part in run_.parts:
+        report = json.loads((data / "crawls" / part.crawl_id / "report.json").read_text())
+        assert report["complete"] is False and report["finish_reason"] == "shutdown", report.get(
+            "finish_reason")
+    summary = json.loads((data / "crawls" / run_.crawl_id / "cluster.json").read_text())
+    assert {p["state"] for p in summary["parts"]} == {"cancelled"}
+
+
 def test_a_node_killed_mid_job_has_its_hosts_rescheduled(world):
     sb, nodes, registry = world["sb"], world["nodes"], world["registry"]
     data = world["base"] / "node-dies"
