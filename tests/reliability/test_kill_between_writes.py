@@ -42,7 +42,8 @@ sys.exit(main())
 
 @pytest.mark.timeout(600)
 @pytest.mark.parametrize("kill_at", [5, 14])
-def test_an_answer_archived_but_not_journaled_is_not_fetched_again(tmp_path, kill_at):
+def test_an_answer_archived_but_not_journaled_is_not_fetched_again(tmp_path, kill_at,
+                                                                   reliability_record):
     from sandbox.testing import running_sandbox
 
     with running_sandbox(seed=1, size="small", faults="none", latency_ms=5) as sb:
@@ -74,3 +75,11 @@ def test_an_answer_archived_but_not_journaled_is_not_fetched_again(tmp_path, kil
     db.close()
     rows = [r for r in journal_rows(jpath) if r["url"] == url]
     assert rows[0]["class"] and rows[0]["file"], json.dumps(rows)
+    reliability_record(
+        f"Kill between archiving and journaling (answer {kill_at})",
+        "the crawl SIGKILLs itself right after the WARC write of one answer, before its journal "
+        "line; `crawl --resume`; that URL must have one archived capture, a journal row and a "
+        "dedup entry",
+        area="kill", kills_survived=1, records_lost=0, documents_archived_twice=0,
+        killed_after=url,
+    )
