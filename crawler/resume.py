@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -46,20 +47,23 @@ def journal_key(method: str, url: str, body: bytes | None) -> str:
     return f"{method.upper()} {url} {body_hash(body)}"
 
 
-def load_journal(path: Path) -> dict[str, dict[str, Any]]:
-    """Key -> newest journal row of a crawl (a torn last line after kill -9 is skipped)."""
-    out: dict[str, dict[str, Any]] = {}
+def journal_rows(path: Path) -> Iterator[dict[str, Any]]:
+    """Every complete row of a crawl journal, oldest first (a torn last line after kill -9 is
+    skipped)."""
     if not path.exists():
-        return out
+        return
     with open(path, encoding="utf-8", errors="replace") as fh:
         for line in fh:
             try:
-                row = json.loads(line)
+                yield json.loads(line)
             except ValueError:
                 continue
-            key = f"{row.get('method', 'GET')} {row.get('url')} {row.get('body_sha1') or ''}"
-            out[key] = row
-    return out
+
+
+def load_journal(path: Path) -> dict[str, dict[str, Any]]:
+    """Key -> newest journal row of a crawl."""
+    return {f"{row.get('method', 'GET')} {row.get('url')} {row.get('body_sha1') or ''}": row
+            for row in journal_rows(path)}
 
 
 class ReplayMiddleware:
@@ -176,20 +180,15 @@ def reconcile_journal(data_dir: Path, crawl_id: str) -> int:
 
     data_dir = Path(data_dir)
     jpath = data_dir / "crawls" / crawl_id / "fetched.jsonl"
-    rows = load_journal(jpath)
-    known = {r.get("record_id") for r in rows.values()}
-    named: dict[str, int] = {}
+    # every journaled record, not only the newest per URL: an older answer (a 503 before the
+    # good retry) re-added here would become the newest and hide the good one from replay
+    known: set[str] = set()
+    named: set[str] = set()
     last_file = ""
-    if jpath.exists():
-        with open(jpath, encoding="utf-8", errors="replace") as fh:
-            for line in fh:
-                try:
-                    row = json.loads(line)
-                except ValueError:
-                    continue
-                named[row.get("file", "")] = max(named.get(row.get("file", ""), -1),
-                                                 int(row.get("offset") or 0))
-                last_file = row.get("file", "") or last_file
+    for done in journal_rows(jpath):
+        known.add(done.get("record_id") or "")
+        named.add(done.get("file") or "")
+        last_file = done.get("file") or last_file
     candidates = [p for p in files.closed_warcs(data_dir) + files.open_warcs(data_dir)
                   if (p.name.removesuffix(".open") == last_file)
                   or (p.name.removesuffix(".open") not in named and _crawl_of(p) == crawl_id)]
