@@ -91,9 +91,13 @@ class Site:
                 self.routes[e.host][f"/doc/file/{e.id}"] = ("mirror_file", key, 0)
         self.mirror_portal = Portal(MIRROR_HOST, "mirror", "utf-8", "政务公开文库", "0000000000",
                                     Region("000000", "", "city", "", "wenku"), "", "", 20)
-        self._content = lru_cache(maxsize=4096)(self._make_content)
-        self._body = lru_cache(maxsize=1024)(self._make_body)
-        self._document = lru_cache(maxsize=256)(self._make_document)
+        # Big enough to hold every document of the medium world (2,903) once asked for: a
+        # warmed sandbox then answers at its latency, as a server handing out stored files
+        # does. At 256 documents the LRU evicted before a crawl came back, every PDF was drawn
+        # again, and a benchmark measured the sandbox's rendering instead of the crawler.
+        self._content = lru_cache(maxsize=8192)(self._make_content)
+        self._body = lru_cache(maxsize=8192)(self._make_body)
+        self._document = lru_cache(maxsize=8192)(self._make_document)
 
     @property
     def kit(self) -> DocumentKit:
