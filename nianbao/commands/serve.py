@@ -8,6 +8,7 @@ otherwise.
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
 import tempfile
@@ -92,22 +93,47 @@ def serve(data_dir, host: str, port: int, public: bool, replay: bool, replay_por
     if not catalog.exists():
         raise click.ClickException(f"{catalog}: no catalog yet; run `nianbao index`")
     open_catalog(data).close()  # bring the schema up to date before serving read-only
+    # SIGTERM (``kill PID``, a service manager) must stop the children too: Python's default
+    # would end this process on the spot and leave Datasette and pywb holding their ports.
+    previous = signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
     replay_server = None
-    replay_url = None
-    if replay:
-        from archive.replay import ReplayServer
+    try:
+        replay_url = None
+        if replay:
+            from archive.replay import ReplayServer
 
-        replay_server = ReplayServer(data, port=replay_port).start()
-        replay_url = f"http://127.0.0.1:{replay_server.port}/{replay_server.coll}"
-        click.echo(f"pywb replay on {replay_url}/")
-    with tempfile.TemporaryDirectory(prefix="nianbao-serve-") as tmp:
-        cmd = datasette_command(catalog, host=host, port=port, public=public,
-                                replay_url=replay_url, workdir=Path(tmp))
-        click.echo(f"Datasette on http://{host}:{port}/ (coverage grid: /-/coverage)")
-        try:
-            subprocess.run(cmd, check=False)
-        except KeyboardInterrupt:
-            pass
-        finally:
-            if replay_server is not None:
-                replay_server.stop()
+            replay_server = ReplayServer(data, port=replay_port)
+            replay_server.start()
+            replay_url = f"http://127.0.0.1:{replay_server.port}/{replay_server.coll}"
+            click.echo(f"pywb replay on {replay_url}/")
+        with tempfile.TemporaryDirectory(prefix="nianbao-serve-") as tmp:
+            cmd = datasette_command(catalog, host=host, port=port, public=public,
+                                    replay_url=replay_url, workdir=Path(tmp))
+            click.echo(f"Datasette on http://{host}:{port}/ (coverage grid: /-/coverage)")
+            datasette = subprocess.Popen(cmd)
+            try:
+                datasette.wait()
+            finally:
+                _stop(datasette)  # before its working directory goes
+    except KeyboardInterrupt:
+        pass
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        if replay_server is not None:
+            replay_server.stop()
+
+
+def _raise_keyboard_interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _stop(proc: subprocess.Popen, timeout: float = 10.0) -> None:
+    """Terminate a child politely, then for good."""
+    if proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
