@@ -88,6 +88,14 @@ def compute_status(
     return total
 
 
+def clear_status(db: sqlite_utils.Database) -> None:
+    """Drop the stored status after what it was computed from changed (new captures, a new
+    registry): the rows and the coverage grid's counts go together, so no page shows counts of
+    a status that is gone. The next ``nianbao status`` or ``nianbao serve`` computes it again."""
+    db.execute("delete from status")
+    db.execute("delete from coverage_counts")
+
+
 class _Report(NamedTuple):
     report_id: str
     agency_id: str

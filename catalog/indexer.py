@@ -32,6 +32,7 @@ import sqlite_utils
 from archive.files import closed_warcs
 from archive.reader import ArchivedRecord, iter_records, read_record, resolve_payload
 from catalog.attribution import Attributor
+from catalog.compute import clear_status
 from catalog.db import open_catalog
 from parsers.checks import run_checks
 
@@ -115,7 +116,7 @@ def index_data_dir(data_dir: Path, *, reparse: bool = False, jobs: int | None = 
                                               jobs=jobs)
     if owed or stats.warc_files or stats.documents_parsed or reparse or stats.crawls:
         stats.reports = build_reports(db)
-        db.execute("delete from status")  # stale now: recomputed on the next status query
+        clear_status(db)
         db.conn.commit()
     else:
         stats.reports = db.table("reports").count

@@ -42,6 +42,7 @@ def _as_of(value: str | None) -> dt.date:
 def index(data_dir: Path | None, registries: tuple[Path, ...], reparse: bool,
           jobs: int | None) -> None:
     """Index the data directory's WARCs and crawl reports into the catalog."""
+    from catalog.compute import clear_status
     from catalog.crawls import load_registry_file
     from catalog.db import open_catalog
     from catalog.indexer import index_data_dir
@@ -55,7 +56,7 @@ def index(data_dir: Path | None, registries: tuple[Path, ...], reparse: bool,
     except RegistryError as exc:
         raise click.ClickException(str(exc)) from exc
     if registries:
-        db.execute("delete from status")
+        clear_status(db)
         db.conn.commit()
     stats = index_data_dir(data, reparse=reparse, jobs=jobs)
     click.echo(

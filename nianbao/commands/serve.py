@@ -8,6 +8,7 @@ otherwise.
 
 from __future__ import annotations
 
+import datetime as dt
 import signal
 import subprocess
 import sys
@@ -15,6 +16,7 @@ import tempfile
 from pathlib import Path
 
 import click
+import sqlite_utils
 import yaml
 
 from nianbao.options import data_option, resolve_data_dir
@@ -92,7 +94,11 @@ def serve(data_dir, host: str, port: int, public: bool, replay: bool, replay_por
     catalog = catalog_path(data)
     if not catalog.exists():
         raise click.ClickException(f"{catalog}: no catalog yet; run `nianbao index`")
-    open_catalog(data).close()  # bring the schema up to date before serving read-only
+    db = open_catalog(data)  # brings the schema up to date before serving read-only
+    try:
+        _ensure_status(db)
+    finally:
+        db.close()
     # SIGTERM (``kill PID``, a service manager) must stop the children too: Python's default
     # would end this process on the spot and leave Datasette and pywb holding their ports.
     previous = signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
@@ -121,6 +127,19 @@ def serve(data_dir, host: str, port: int, public: bool, replay: bool, replay_por
         signal.signal(signal.SIGTERM, previous)
         if replay_server is not None:
             replay_server.stop()
+
+
+def _ensure_status(db: sqlite_utils.Database) -> None:
+    """A catalog indexed since status was last computed has none (the indexer drops it as
+    stale), and the read-only UI cannot compute it: do it now, as of today, as ``nianbao
+    status`` would, rather than show empty status pages and coverage grid."""
+    from catalog.compute import compute_status
+
+    if db.execute("select 1 from status limit 1").fetchone() or not db.table("agencies").count:
+        return
+    today = dt.date.today()
+    click.echo(f"computing status as of {today} (none stored since the last index)…")
+    compute_status(db, as_of=today)
 
 
 def _raise_keyboard_interrupt(signum: int, frame: object) -> None:

@@ -68,6 +68,8 @@ def test_registry_reloaded_by_index_reaches_status(tmp_path):
     result = CliRunner().invoke(main, ["index", "--data", str(data), "--registry", str(registry)])
     assert result.exit_code == 0, result.output
     db = open_catalog(data)
+    # until status is computed again, the coverage grid counts nothing of the stale one
+    assert db.table("status").count == 0 and db.table("coverage_counts").count == 0
     ensure_status(db, AS_OF)  # what `nianbao status` and the next query do
     rows = view_rows(db)
     assert rows == joined_rows(db)
