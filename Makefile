@@ -70,7 +70,7 @@ bench: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check crawler archive parsers catalog nianbao sandbox bench tests
-	$(BIN)/mypy crawler archive parsers catalog nianbao sandbox
+	$(BIN)/mypy crawler archive parsers catalog nianbao sandbox bench
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

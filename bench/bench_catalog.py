@@ -71,10 +71,10 @@ def build(data: Path, agencies: int) -> str:
                         "agency_id": aid, "crawl_id": "c1"})
                     offset += 1000
         with db.conn:
-            db["agencies"].insert_all(agency_rows, batch_size=5000)
-            db["crawl_seeds"].insert_all(seed_rows, batch_size=5000)
-            db["reports"].insert_all(report_rows, batch_size=5000)
-            db["captures"].insert_all(capture_rows, batch_size=5000)
+            db.table("agencies").insert_all(agency_rows, batch_size=5000)
+            db.table("crawl_seeds").insert_all(seed_rows, batch_size=5000)
+            db.table("reports").insert_all(report_rows, batch_size=5000)
+            db.table("captures").insert_all(capture_rows, batch_size=5000)
     db.close()
     return counties[0]
 
