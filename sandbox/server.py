@@ -113,6 +113,7 @@ class ProxyHandler(BaseHTTPRequestHandler):
     server_version = "nginx"
     sys_version = ""
     server: SandboxHTTPServer
+    _answering: float | None = None  # when this request's answer began to go out
 
     def log_message(self, format: str, *args: Any) -> None:  # quiet: the log is /__state
         pass
@@ -129,6 +130,7 @@ class ProxyHandler(BaseHTTPRequestHandler):
 
     def do_CONNECT(self) -> None:
         start = time.monotonic()
+        self._answering = None
         host = self.path.rsplit(":", 1)[0]
         self.server.state.begin()
         sent = self._send_plain(502, "CONNECT is not supported by the sandbox proxy (no TLS)\n")
@@ -149,6 +151,7 @@ class ProxyHandler(BaseHTTPRequestHandler):
 
     def _serve_logged(self, head: bool) -> None:
         start = time.monotonic()
+        self._answering = None
         state = self.server.state
         body_in = self._read_body()
         parts = urlsplit(self.path)
@@ -199,6 +202,10 @@ class ProxyHandler(BaseHTTPRequestHandler):
         self._recorded = True
         self.server.state.record({
             "host": host, "method": self.command, "url": url, "start": start, "end": time.monotonic(),
+            # when the answer began to go out (None: nothing was sent). A sequential client
+            # cannot ask again before this, whereas "end" is stamped only once this thread has
+            # the GIL back after its last write, which can be after the next request is read.
+            "answering": self._answering,
             "status": status, "bytes": sent, "user_agent": self.headers.get("User-Agent", ""),
             "robots_disallowed": robots, "escape": escape, "fault": fault,
             "client": f"{self.client_address[0]}:{self.client_address[1]}",
@@ -212,7 +219,10 @@ class ProxyHandler(BaseHTTPRequestHandler):
         lines += [f"{k}: {v}" for k, v in headers]
         if self.close_connection:
             lines.append("Connection: close")
-        self.wfile.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
+        data = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+        if self._answering is None:
+            self._answering = time.monotonic()
+        self.wfile.write(data)
 
     def _send_plain(self, status: int, text: str, head: bool = False) -> int:
         body = text.encode()

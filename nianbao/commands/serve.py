@@ -3,7 +3,8 @@
 Read-only by construction: Datasette runs no write SQL, the catalog is opened read-only (an
 immutable copy with ``--public``), downloads of the database file are off unless ``--public``,
 robots.txt tells crawlers to stay out, and it binds to localhost unless ``--host`` says
-otherwise.
+otherwise. The only writes are serve's own, before Datasette starts: the schema migrations and
+a status computed when the last index dropped it.
 """
 
 from __future__ import annotations

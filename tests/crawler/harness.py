@@ -101,12 +101,14 @@ def visible_truth(handle: Any) -> tuple[list[str], list[str]]:
 
 
 def overlaps(log: list[dict[str, Any]], tolerance: float) -> list[tuple[str, str, str, float]]:
-    """Pairs of requests to one host whose times overlap by more than ``tolerance`` seconds.
+    """Pairs of requests to one host where the second reached the sandbox, by more than
+    ``tolerance`` seconds, before the first's answer began to go out.
 
-    The sandbox stamps a request's end after its last write returns and the next one's start
-    when it is read, each in its own server thread and under the GIL of the test process, so
-    a strictly sequential client can still show a few milliseconds of overlap; requests really
-    sent in parallel overlap by about the sandbox's latency. Tests pick ``tolerance`` between."""
+    A sequential client cannot ask again before it has the whole answer, which is after the
+    sandbox stamped ``answering`` (just before its first write); two requests really in
+    flight at once overlap by about the sandbox's latency, which it sleeps before answering.
+    The request's ``end`` is no witness: it is stamped once the server thread has the GIL back
+    after its last write, which on a busy machine can be after the next request was read."""
     by_host: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for entry in log:
         by_host[entry["host"]].append(entry)
@@ -114,6 +116,7 @@ def overlaps(log: list[dict[str, Any]], tolerance: float) -> list[tuple[str, str
     for host, entries in by_host.items():
         entries.sort(key=lambda e: e["start"])
         for prev, nxt in zip(entries, entries[1:], strict=False):
-            if nxt["start"] < prev["end"] - tolerance:
-                bad.append((host, prev["url"], nxt["url"], round(prev["end"] - nxt["start"], 4)))
+            busy_until = prev.get("answering") or prev["end"]
+            if nxt["start"] < busy_until - tolerance:
+                bad.append((host, prev["url"], nxt["url"], round(busy_until - nxt["start"], 4)))
     return bad

@@ -8,6 +8,7 @@ checks every schema object and row of the catalog is unchanged and no file appea
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import os
 import signal
@@ -21,6 +22,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from catalog.compute import compute_status
 from catalog.db import catalog_path, open_catalog
 from tests.catalog.sample import build_sample_catalog
 from tests.ui.conftest import DIRECT, free_port, get, wait_until_up
@@ -67,7 +69,11 @@ def post(url: str, fields: dict[str, str]) -> int:
 
 def test_ui_refuses_every_write_path(tmp_path, reliability_record):
     build_sample_catalog(tmp_path)
-    open_catalog(tmp_path).close()  # what `nianbao serve` does first: schema up to date
+    # what `nianbao serve` does before Datasette starts: schema up to date, status computed
+    # when none is stored; from then on nothing may change the catalog
+    db_handle = open_catalog(tmp_path)
+    compute_status(db_handle, as_of=dt.date.today())
+    db_handle.close()
     db = catalog_path(tmp_path)
     before = content_digest(db)
     evil = tmp_path / "evil.db"
