@@ -83,7 +83,8 @@ def test_retry_after_and_backoff_pause_only_that_host(faulty):
     for entries in by_host.values():
         for prev, nxt in zip(entries, entries[1:], strict=False):
             if prev["status"] == 429:  # the sandbox sends Retry-After: 1
-                assert nxt["start"] - prev["end"] >= 0.95, (prev["url"], nxt["url"])
+                # from when the 429 went out: its end stamp can come late (see harness.overlaps)
+                assert nxt["start"] - prev["answering"] >= 0.95, (prev["url"], nxt["url"])
                 checked += 1
     assert checked >= 1
     assert overlaps(log, tolerance=0.02) == []  # see harness.overlaps

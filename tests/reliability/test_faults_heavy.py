@@ -229,7 +229,8 @@ def test_politeness_holds_through_retries(heavy, reliability_record):
     for entries in by_host.values():
         for prev, nxt in zip(entries, entries[1:], strict=False):
             if prev["status"] == 429:  # the sandbox sends Retry-After: 1
-                assert nxt["start"] - prev["end"] >= 0.95, (prev["url"], nxt["url"])
+                # from when the 429 went out: its end stamp can come late (see harness.overlaps)
+                assert nxt["start"] - prev["answering"] >= 0.95, (prev["url"], nxt["url"])
                 waited += 1
     assert waited >= 1
     reliability_record(
